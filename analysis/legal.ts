@@ -1,0 +1,92 @@
+// Legal-threat detection is rule-based on purpose: the training corpora contain
+// almost no legal threats, the phrases are a closed set, and operators need to
+// see exactly which words fired. Each rule carries a weight; rules combine as
+// independent evidence (noisy-OR), and benign readings ("lawyer friend",
+// "food court", "ein leckeres Gericht", "Pendler klagen über ...") are vetoed
+// before scoring.
+
+export interface LegalResult {
+  legalThreat: boolean;
+  legalScore: number;
+  cues: string[];
+}
+
+interface Rule {
+  re: RegExp;
+  weight: number;
+  cue: (match: string) => string;
+}
+
+const mention = (what: string) => (m: string) => `${what} ("${m.trim()}")`;
+
+// Benign contexts are removed from the text before rules run, so a word that is
+// only used in a harmless sense never reaches the rules.
+const BENIGN: RegExp[] = [
+  /\b(?:lawyer|attorney|solicitor)\s+(?:friend|buddy|colleague|neighbou?r|brother|sister|wife|husband|dad|mom|mum)s?\b/gi,
+  /\b(?:friend|buddy|colleague|neighbou?r|brother|sister|wife|husband|dad|mom|mum|father|mother)\s*,?\s+(?:who\s+is\s+|who's\s+)?an?\s+(?:lawyer|attorney)\b/gi,
+  /\bmy\s+(?:friend|buddy|colleague|neighbou?r|brother|sister|wife|husband|dad|mom|mum|father|mother)(?:'s)?\s+(?:is\s+)?an?\s+(?:lawyer|attorney)\b/gi,
+  /\bi\s+am\s+an?\s+(?:lawyer|attorney)\b|\bi'm\s+an?\s+(?:lawyer|attorney)\b|\bas\s+an?\s+(?:lawyer|attorney)\b/gi,
+  /\b(?:food|tennis|basketball|squash|volleyball)\s+courts?\b|\bcourt(?:yard|eous|esy|ney)\w*\b/gi,
+  /\b(?:law|legal)\s+(?:school|student|firm\s+party|drama|show|series|thriller)\b/gi,
+  /\b(?:would|wouldn't|won't|will\s+not|never|not)\s+(?:sue|need\s+a\s+lawyer)\b/gi,
+  /\bsuits?\s+(?:me|you|us|them|everyone|my|your)\b|\bsuit(?:case|able)s?\b/gi,
+  /\bsue(?=\s+[A-Z])/g, // "Sue Miller" — a name, kept case-sensitive on purpose
+  // German: "Gericht" as a dish, "klagen über" / "Klagen der Kunden" as complaining.
+  /\b(?:lecker\w*|warm\w*|kalt\w*|vegetarisch\w*|hauptgericht\w*|bistro\w*|essen)\s+(?:\w+\s+){0,2}gericht\w*|\bgerichte?\b(?=\s+(?:im|aus\s+dem|vom)\s+(?:bordbistro|bistro|speisewagen|restaurant))/gi,
+  /\b(?:tages|haupt|fertig|leib|lieblings|nudel|reis|fleisch)gerichte?\b/gi,
+  /\bklag(?:en|t|te|ten)\s+(?:\w+\s+){0,3}(?:über|ueber)\b/gi,
+  /\b(?:\w+\s+)?(?:wehklage|anklage)\w*\b/gi,
+  /\banwalt\s*(?:-\s*)?serie\w*\b|\banwältin\s+in\s+der\s+serie\b/gi,
+  /\b(?:mein|meine)\s+(?:freund|freundin|bruder|schwester|kollege|kollegin|nachbar|nachbarin|vater|mutter)\s+(?:ist\s+)?(?:anwalt|anwältin|rechtsanwalt|rechtsanwältin)\b/gi,
+];
+
+const RULES: Rule[] = [
+  // English — explicit intent to litigate
+  { re: /\b(?:i(?:'ll| will| am going to|'m going to| shall)?|we(?:'ll| will| are going to)?)\s+(?:\w+\s+){0,2}sue\b|\bsu(?:e|ing)\s+(?:you|u|them|your|the|this|united|delta|american|southwest|jetblue|virgin|for)\b/gi, weight: 0.95, cue: mention('threatens to sue') },
+  { re: /\b(?:lawsuit|class[- ]action|legal action|legal proceedings|legal steps|take (?:you|this|them) to court|see you in court|small[- ]claims)\b/gi, weight: 0.9, cue: mention('mentions legal action') },
+  { re: /\b(?:my|our|a|an|the|contact(?:ing|ed)?|call(?:ing|ed)?|hire|hiring|retain(?:ed|ing)?|speak(?:ing)? (?:to|with)|talk(?:ing)? to|get(?:ting)?)\s+(?:\w+\s+)?(?:lawyers?|attorneys?|solicitors?|legal counsel|legal team)\b/gi, weight: 0.85, cue: mention('mentions a lawyer') },
+  { re: /\b(?:lawyers?|attorneys?|solicitors?)\b/gi, weight: 0.55, cue: mention('mentions a lawyer') },
+  { re: /\bcourt\b/gi, weight: 0.5, cue: mention('mentions court') },
+  // English — regulators and consumer-protection bodies (a formal complaint is a legal risk)
+  { re: /\b(?:consumer protection|consumer financial protection|cfpb|ftc|federal trade commission|attorney general|better business bureau|bbb|ombudsman|department of transportation|dot complaint|regulator|regulatory complaint|state banking (?:department|regulator))\b/gi, weight: 0.8, cue: mention('mentions a regulator or consumer-protection body') },
+  // German — explicit intent to litigate
+  { re: /\b(?:verklag\w*|klage\s+(?:ein(?:reichen|gereicht)|erheben|androh\w*)|klage\s+gegen|eine\s+klage|rechtliche\s+schritte|juristische\s+schritte|rechtlichen\s+schritte|gerichtlich\w*|vor\s+gericht|zivilklage|sammelklage|musterfeststellungsklage|mahnverfahren)\b/gi, weight: 0.95, cue: mention('threatens legal action') },
+  { re: /\b(?:ich|wir)\s+(?:werde|werden)\s+(?:\w+\s+){0,3}klagen\b/gi, weight: 0.95, cue: mention('threatens to sue') },
+  { re: /\b(?:mein\w*|unser\w*|ein\w*|den|die|zum|zur)\s+(?:\w+\s+)?(?:rechts)?(?:anwalt|anwält\w*|anwaelt\w*|anwaltskanzlei|kanzlei)\b|\b(?:anwalt|anwältin)\s+einschalten\b/gi, weight: 0.85, cue: mention('mentions a lawyer') },
+  { re: /\b(?:rechts)?(?:anwalt|anwält\w*|anwaelt\w*|anwalts?)\b/gi, weight: 0.55, cue: mention('mentions a lawyer') },
+  { re: /\bgericht\b|\bklage\b/gi, weight: 0.5, cue: mention('mentions court or a lawsuit') },
+  // German — consumer protection / regulators / arbitration
+  { re: /\b(?:verbraucherzentrale\w*|verbraucherschutz\w*|schlichtungsstelle\w*|söp|bundesnetzagentur|bafin|eisenbahn-bundesamt|ombudsmann|ombudsstelle|schufa-?beschwerde)\b/gi, weight: 0.8, cue: mention('mentions consumer protection or a regulator') },
+];
+
+export function detectLegal(text: string): LegalResult {
+  let cleaned = text;
+  for (const re of BENIGN) cleaned = cleaned.replace(re, ' ');
+  let keep = 1;
+  const cues: string[] = [];
+  const seenCue = new Set<string>();
+  const used: Array<[number, number]> = [];
+  for (const rule of RULES) {
+    rule.re.lastIndex = 0;
+    let best = 0;
+    let cue = '';
+    for (let m = rule.re.exec(cleaned); m; m = rule.re.exec(cleaned)) {
+      const start = m.index;
+      const end = start + m[0].length;
+      // A weaker generic rule must not double count a span a stronger rule already scored.
+      if (used.some(([s, e]) => start < e && end > s)) continue;
+      used.push([start, end]);
+      best = rule.weight;
+      if (!cue) cue = rule.cue(m[0]);
+    }
+    if (best > 0) {
+      keep *= 1 - best;
+      if (!seenCue.has(cue)) {
+        seenCue.add(cue);
+        cues.push(cue);
+      }
+    }
+  }
+  const legalScore = Math.round((1 - keep) * 1000) / 1000;
+  return { legalThreat: legalScore >= 0.6, legalScore, cues };
+}
