@@ -1,0 +1,52 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
+import { DomainError, InvalidInputError } from '../domain/errors';
+import type { Logger } from './logger';
+
+const STATUS_BY_CODE: Record<string, number> = {
+  invalid_input: 400,
+  not_found: 404,
+  invalid_transition: 409,
+  idempotency_conflict: 409,
+};
+
+/** Parses with a zod schema or throws a 400 that names each bad field and why. */
+export function parse<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw new InvalidInputError(
+    `invalid ${where}`,
+    r.error.issues.map((i) => ({
+      field: i.path.length ? i.path.join('.') : (i as { keys?: string[] }).keys?.join(', ') ?? where,
+      reason: i.code === 'unrecognized_keys' ? `unknown field(s): ${(i as { keys: string[] }).keys.join(', ')}` : i.message,
+    })),
+  );
+}
+
+export const notFound: RequestHandler = (req, res) => {
+  res.status(404).json({ error: { code: 'not_found', message: `no route for ${req.method} ${req.path}`, details: [] } });
+};
+
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    if (err instanceof DomainError) {
+      res.status(STATUS_BY_CODE[err.code] ?? 400).json({ error: { code: err.code, message: err.message, details: err.details } });
+      return;
+    }
+    // body-parser's own errors carry a status and a type.
+    if (err?.type === 'entity.too.large') {
+      res.status(413).json({ error: { code: 'payload_too_large', message: `body exceeds ${err.limit} bytes`, details: [] } });
+      return;
+    }
+    if (err?.type === 'entity.parse.failed') {
+      res.status(400).json({ error: { code: 'invalid_json', message: 'body is not valid JSON', details: [{ field: 'body', reason: err.message }] } });
+      return;
+    }
+    if (err?.type === 'charset.unsupported' || err?.type === 'encoding.unsupported') {
+      res.status(415).json({ error: { code: 'unsupported_media_type', message: err.message, details: [] } });
+      return;
+    }
+    log.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    res.status(500).json({ error: { code: 'internal', message: 'internal error', details: [] } });
+  };
+}

@@ -1,0 +1,122 @@
+// The API's side of Temporal: hands recorded signals to customer journeys and talks to them.
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Db } from '../db';
+import { markDelivered, markDeliveryFailed, pendingSignals } from '../db/signals';
+import type { RuleThresholds } from '../domain/rules';
+import {
+  alertStatusChanged,
+  customerSignal,
+  riskProfileQuery,
+  SEARCH_ATTRIBUTES,
+  type JourneyInput,
+  type RiskProfile,
+} from '../domain/messages';
+import type { AlertStatus, CustomerSignal } from '../domain/types';
+import type { Logger } from './logger';
+
+export interface JourneyGatewayDeps {
+  db: Db;
+  client: Client;
+  taskQueue: string;
+  thresholds: RuleThresholds;
+  idleTimeoutMs: number;
+  log: Logger;
+}
+
+export interface Delivery {
+  signal: CustomerSignal;
+  workflowId: string;
+}
+
+export class JourneyGateway {
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+
+  constructor(private readonly deps: JourneyGatewayDeps) {}
+
+  /**
+   * signalWithStart for each recorded signal; marks delivered ones. A failure leaves the
+   * signal pending for the sweep: recorded signals are delivered at least once, and the
+   * journey recognises a redelivered id.
+   */
+  async deliver(items: Delivery[]): Promise<void> {
+    const { client, db, taskQueue, log } = this.deps;
+    const results = await Promise.allSettled(
+      items.map(({ signal, workflowId }) =>
+        client.workflow.signalWithStart('customerJourneyWorkflow', {
+          workflowId,
+          taskQueue,
+          args: [this.journeyInput(signal.customerId)],
+          signal: customerSignal,
+          signalArgs: [signal],
+          typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.customerId, value: signal.customerId }],
+        }),
+      ),
+    );
+    const delivered = items.filter((_, i) => results[i].status === 'fulfilled').map((it) => it.signal.id);
+    const failed = items.filter((_, i) => results[i].status === 'rejected').map((it) => it.signal.id);
+    await markDelivered(db, delivered);
+    if (failed.length) {
+      const reason = String((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason?.message);
+      log.warn({ count: failed.length, reason }, 'signal delivery to Temporal failed; will retry');
+      await markDeliveryFailed(db, failed, reason);
+    }
+  }
+
+  /** Delivers in the background; the caller has its 202 already. */
+  deliverSoon(items: Delivery[]): void {
+    this.deliver(items).catch((err) => this.deps.log.warn({ err }, 'delivery attempt failed; the sweep retries'));
+  }
+
+  /** Retries signals that were recorded but not delivered (Temporal was down, the API restarted). */
+  startSweep(intervalMs = 1000, minAgeMs = 2000): void {
+    const tick = async () => {
+      try {
+        for (;;) {
+          const pending = await pendingSignals(this.deps.db, minAgeMs, 200);
+          if (pending.length === 0) break;
+          await this.deliver(pending);
+          if (pending.length < 200) break;
+        }
+      } catch (err) {
+        this.deps.log.warn({ err }, 'delivery sweep failed');
+      }
+    };
+    const loop = () => {
+      this.sweeping = tick().finally(() => {
+        if (this.sweepTimer !== undefined) this.sweepTimer = setTimeout(loop, intervalMs);
+      });
+    };
+    this.sweepTimer = setTimeout(loop, intervalMs);
+  }
+
+  async stopSweep(): Promise<void> {
+    clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    await this.sweeping;
+  }
+
+  async notifyAlertStatus(workflowId: string | null, alertId: string, status: AlertStatus): Promise<void> {
+    if (!workflowId) return;
+    try {
+      await this.deps.client.workflow.getHandle(workflowId).signal(alertStatusChanged, { alertId, status });
+    } catch (err) {
+      // An ended journey reads open alerts from the database when it starts again.
+      if (!(err instanceof WorkflowNotFoundError)) this.deps.log.warn({ err, workflowId, alertId }, 'could not notify journey');
+    }
+  }
+
+  /** The live risk profile, or null when the customer has no running journey. */
+  async riskProfile(workflowId: string): Promise<RiskProfile | null> {
+    try {
+      return await this.deps.client.workflow.getHandle(workflowId).query(riskProfileQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError || (err as Error)?.message?.includes('workflow execution already completed')) return null;
+      throw err;
+    }
+  }
+
+  private journeyInput(customerId: string): JourneyInput {
+    return { customerId, thresholds: this.deps.thresholds, idleTimeoutMs: this.deps.idleTimeoutMs };
+  }
+}

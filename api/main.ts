@@ -1,0 +1,34 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig, requireDatabaseUrl } from '../config';
+import { createDb, migrate } from '../db';
+import { createApp } from './app';
+import { createLogger } from './logger';
+
+async function run() {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel).child({ component: 'api' });
+  const db = createDb(requireDatabaseUrl(config));
+  await migrate(db);
+  // Connection.lazy: the API starts and records signals even while Temporal is still coming up.
+  const connection = Connection.lazy({ address: config.temporal.address ?? '127.0.0.1:7233' });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const { app, journeys } = createApp({ config, db, client, log });
+  journeys.startSweep();
+  const server = app.listen(config.port, config.host, () => log.info(`API listening on http://${config.host}:${config.port}`));
+
+  const shutdown = async () => {
+    log.info('shutting down');
+    server.close();
+    await journeys.stopSweep();
+    await connection.close();
+    await db.destroy();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+run().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

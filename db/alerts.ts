@@ -1,0 +1,194 @@
+import type { Db } from '.';
+import type { RecommendedAction } from '../domain/actions';
+import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors';
+import { transition, type AlertAction } from '../domain/lifecycle';
+import type { AlertStatus, AlertType, Severity } from '../domain/types';
+
+export interface NewAlert {
+  id: string;
+  type: AlertType;
+  severity: Severity;
+  customerId: string | null;
+  key: string;
+  dedupId: string;
+  workflowId: string | null;
+  recommendedAction: RecommendedAction;
+  evidence: { signalIds: string[]; [k: string]: unknown };
+  metadata: Record<string, unknown>;
+}
+
+export interface Alert {
+  id: string;
+  type: AlertType;
+  severity: Severity;
+  status: AlertStatus;
+  customerId: string | null;
+  key: string;
+  createdAt: string;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  recommendedAction: RecommendedAction;
+  evidence: { signalIds: string[]; [k: string]: unknown };
+  metadata: Record<string, unknown>;
+  suppressedCount: number;
+  workflowId: string | null;
+}
+
+const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
+
+function fromRow(r: Record<string, any>): Alert {
+  return {
+    id: r.id,
+    type: r.type,
+    severity: r.severity,
+    status: r.status,
+    customerId: r.customer_id,
+    key: r.key,
+    createdAt: iso(r.created_at)!,
+    acknowledgedAt: iso(r.acknowledged_at),
+    acknowledgedBy: r.acknowledged_by,
+    resolvedAt: iso(r.resolved_at),
+    resolvedBy: r.resolved_by,
+    recommendedAction: r.recommended_action,
+    evidence: r.evidence,
+    metadata: r.metadata,
+    suppressedCount: r.suppressed_count,
+    workflowId: r.workflow_id,
+  };
+}
+
+/** Inserts alerts once per dedup id; returns the ones that are new. */
+export async function insertAlerts(db: Db, alerts: NewAlert[]): Promise<Alert[]> {
+  if (alerts.length === 0) return [];
+  return db.transaction(async (trx) => {
+    const rows = await trx('alerts')
+      .insert(
+        alerts.map((a) => ({
+          id: a.id,
+          type: a.type,
+          severity: a.severity,
+          customer_id: a.customerId,
+          key: a.key,
+          dedup_id: a.dedupId,
+          workflow_id: a.workflowId,
+          recommended_action: JSON.stringify(a.recommendedAction),
+          evidence: JSON.stringify(a.evidence),
+          metadata: JSON.stringify(a.metadata),
+        })),
+      )
+      .onConflict('dedup_id')
+      .ignore()
+      .returning('*');
+    if (rows.length) {
+      await trx('alert_events').insert(
+        rows.map((r: Record<string, any>) => ({ alert_id: r.id, action: 'created', actor: 'system', data: JSON.stringify({ rule: r.type }) })),
+      );
+    }
+    return rows.map(fromRow);
+  });
+}
+
+/** Counts a suppressed repeat on the customer's most recent alert of that type. */
+export async function countSuppressed(db: Db, customerId: string, type: AlertType, signalId: string): Promise<void> {
+  const latest = await db('alerts').where({ customer_id: customerId, type }).orderBy('created_at', 'desc').first('id');
+  if (!latest) return;
+  const already = await db('alert_events')
+    .where({ alert_id: latest.id, action: 'suppressed' })
+    .whereRaw(`data->>'signalId' = ?`, [signalId])
+    .first('id');
+  if (already) return; // a retried activity must not count twice
+  await db.transaction(async (trx) => {
+    await trx('alerts').where({ id: latest.id }).increment('suppressed_count', 1);
+    await trx('alert_events').insert({ alert_id: latest.id, action: 'suppressed', actor: 'system', data: JSON.stringify({ signalId }) });
+  });
+}
+
+export interface AlertFilter {
+  status?: AlertStatus;
+  type?: string;
+  severity?: string;
+  customerId?: string;
+}
+
+function applyFilter(q: any, f: AlertFilter) {
+  if (f.status) q.where('status', f.status);
+  if (f.type) q.where('type', f.type);
+  if (f.severity) q.where('severity', f.severity);
+  if (f.customerId) q.where('customer_id', f.customerId);
+  return q;
+}
+
+function encodeCursor(a: Alert): string {
+  return Buffer.from(JSON.stringify([a.createdAt, a.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) return [at, id];
+  } catch {
+    // fall through
+  }
+  throw new InvalidInputError('invalid query', [{ field: 'cursor', reason: 'is not a cursor returned by this API' }]);
+}
+
+/** Newest first, keyset-paged so a page stays stable while new alerts arrive. */
+export async function listAlerts(db: Db, f: AlertFilter, limit: number, cursor?: string) {
+  const q = applyFilter(db('alerts'), f);
+  if (cursor) {
+    const [at, id] = decodeCursor(cursor);
+    q.where((w: any) => w.where('created_at', '<', at).orWhere((w2: any) => w2.where('created_at', '=', at).andWhere('id', '<', id)));
+  }
+  const rows = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit + 1);
+  const items = rows.slice(0, limit).map(fromRow);
+  return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]) : null };
+}
+
+export async function countAlerts(db: Db, f: AlertFilter) {
+  const rows = await applyFilter(db('alerts'), f).select('type', 'severity').count({ n: '*' }).groupBy('type', 'severity');
+  const byType: Record<string, number> = {};
+  const bySeverity: Record<string, number> = {};
+  let total = 0;
+  for (const r of rows as { type: string; severity: string; n: number }[]) {
+    const n = Number(r.n);
+    total += n;
+    byType[r.type] = (byType[r.type] ?? 0) + n;
+    bySeverity[r.severity] = (bySeverity[r.severity] ?? 0) + n;
+  }
+  return { total, byType, bySeverity };
+}
+
+export async function getAlert(db: Db, id: string) {
+  const row = await db('alerts').where({ id }).first();
+  if (!row) throw new NotFoundError('alert', id);
+  const events = await db('alert_events').where({ alert_id: id }).orderBy('id');
+  return {
+    ...fromRow(row),
+    timeline: events.map((e: Record<string, any>) => ({ action: e.action, actor: e.actor, note: e.note, data: e.data, at: iso(e.at) })),
+  };
+}
+
+export async function openAlertsOf(db: Db, customerId: string): Promise<{ id: string; type: AlertType }[]> {
+  return db('alerts').where({ customer_id: customerId }).whereNot('status', 'resolved').orderBy('created_at').select('id', 'type');
+}
+
+/** Applies a lifecycle action atomically; a forbidden transition is a ConflictError (409). */
+export async function changeAlertStatus(db: Db, id: string, action: AlertAction, actor: string, note: string | null): Promise<Alert> {
+  return db.transaction(async (trx) => {
+    const row = await trx('alerts').where({ id }).forUpdate().first();
+    if (!row) throw new NotFoundError('alert', id);
+    const to = transition(row.status, action);
+    if (!to) {
+      throw new ConflictError('invalid_transition', `cannot ${action} an alert that is ${row.status}`, [
+        { field: 'status', reason: `is ${row.status}; ${action} is not allowed from it` },
+      ]);
+    }
+    const now = new Date();
+    const patch = to === 'acknowledged' ? { acknowledged_at: now, acknowledged_by: actor } : { resolved_at: now, resolved_by: actor };
+    const [updated] = await trx('alerts').where({ id }).update({ status: to, ...patch }).returning('*');
+    await trx('alert_events').insert({ alert_id: id, action: to, actor, note, at: now });
+    return fromRow(updated);
+  });
+}

@@ -1,0 +1,146 @@
+import type { Db } from '.';
+import type { CustomerSignal, SignalAnalysis } from '../domain/types';
+
+export type AcceptStatus = 'accepted' | 'duplicate' | 'conflict';
+
+export interface SignalToRecord {
+  signal: CustomerSignal;
+  payloadHash: string;
+  workflowId: string;
+}
+
+/**
+ * Records signals durably. A known id with the same payload is a duplicate (accepted
+ * once, never processed twice); a known id with another payload is a conflict.
+ */
+export async function recordSignals(db: Db, items: SignalToRecord[]): Promise<AcceptStatus[]> {
+  if (items.length === 0) return [];
+  const firstIndex = new Map<string, number>();
+  items.forEach((it, i) => firstIndex.has(it.signal.id) || firstIndex.set(it.signal.id, i));
+  const unique = [...firstIndex.values()].map((i) => items[i]);
+  const inserted = await db('signals')
+    .insert(unique.map(toRow))
+    .onConflict('id')
+    .ignore()
+    .returning('id');
+  const insertedIds = new Set(inserted.map((r: { id: string }) => r.id));
+  const known = await db('signals')
+    .whereIn('id', items.map((it) => it.signal.id))
+    .select('id', 'payload_hash');
+  const hashOf = new Map(known.map((r: { id: string; payload_hash: string }) => [r.id, r.payload_hash]));
+  return items.map((it, i) => {
+    if (hashOf.get(it.signal.id) !== it.payloadHash) return 'conflict';
+    return insertedIds.has(it.signal.id) && firstIndex.get(it.signal.id) === i ? 'accepted' : 'duplicate';
+  });
+}
+
+function toRow({ signal: s, payloadHash, workflowId }: SignalToRecord) {
+  return {
+    id: s.id,
+    customer_id: s.customerId,
+    type: s.type,
+    channel: s.channel,
+    text: s.text,
+    language: s.language,
+    occurred_at: s.occurredAt,
+    location: s.location ? JSON.stringify(s.location) : null,
+    root_cause: s.rootCause,
+    upstream_analysis: s.analysis ? JSON.stringify(s.analysis) : null,
+    metadata: s.metadata ? JSON.stringify(s.metadata) : null,
+    payload_hash: payloadHash,
+    workflow_id: workflowId,
+  };
+}
+
+export function signalFromRow(r: Record<string, any>): CustomerSignal {
+  return {
+    id: r.id,
+    customerId: r.customer_id,
+    type: r.type,
+    channel: r.channel,
+    text: r.text,
+    language: r.language,
+    occurredAt: new Date(r.occurred_at).toISOString(),
+    location: r.location,
+    rootCause: r.root_cause,
+    analysis: r.upstream_analysis,
+    metadata: r.metadata,
+  };
+}
+
+export async function markDelivered(db: Db, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db('signals')
+    .whereIn('id', ids)
+    .update({ delivery_status: 'delivered', delivered_at: db.fn.now(), delivery_attempts: db.raw('delivery_attempts + 1'), last_delivery_error: null });
+}
+
+export async function markDeliveryFailed(db: Db, ids: string[], error: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db('signals')
+    .whereIn('id', ids)
+    .where('delivery_status', 'pending')
+    .update({ delivery_attempts: db.raw('delivery_attempts + 1'), last_delivery_error: error.slice(0, 500) });
+}
+
+/** Undelivered signals received more than `olderThanMs` ago, oldest first. */
+export async function pendingSignals(db: Db, olderThanMs: number, limit: number): Promise<{ signal: CustomerSignal; workflowId: string }[]> {
+  const rows = await db('signals')
+    .where('delivery_status', 'pending')
+    .where('received_at', '<', new Date(Date.now() - olderThanMs))
+    .orderBy('received_at')
+    .limit(limit);
+  return rows.map((r) => ({ signal: signalFromRow(r), workflowId: r.workflow_id }));
+}
+
+export async function getSignal(db: Db, id: string) {
+  const row = await db('signals').where({ id }).first();
+  if (!row) return null;
+  const a = await db('analyses').where({ signal_id: id }).first();
+  return {
+    signal: { ...signalFromRow(row), receivedAt: new Date(row.received_at).toISOString(), deliveryStatus: row.delivery_status },
+    analysis: a ? analysisFromRow(a) : null,
+  };
+}
+
+export function analysisFromRow(a: Record<string, any>): SignalAnalysis & { upstreamFields: string[] } {
+  return {
+    language: a.language,
+    sentiment: a.sentiment,
+    label: a.label,
+    rootCause: a.root_cause,
+    legalThreat: a.legal_threat,
+    risk: a.risk,
+    score: a.score,
+    tier: a.tier,
+    contributions: a.contributions,
+    modelVersion: a.model_version,
+    source: a.source,
+    upstreamFields: a.upstream_fields,
+  };
+}
+
+/** Stores an analysis once; a retry or redelivery gets the stored one back. */
+export async function saveAnalysis(db: Db, signalId: string, customerId: string, a: SignalAnalysis & { upstreamFields: string[] }) {
+  await db('analyses')
+    .insert({
+      signal_id: signalId,
+      customer_id: customerId,
+      language: a.language,
+      sentiment: a.sentiment,
+      label: a.label,
+      root_cause: a.rootCause,
+      legal_threat: a.legalThreat,
+      risk: JSON.stringify(a.risk),
+      score: a.score,
+      tier: a.tier,
+      contributions: JSON.stringify(a.contributions),
+      model_version: a.modelVersion,
+      source: a.source,
+      upstream_fields: JSON.stringify(a.upstreamFields),
+    })
+    .onConflict('signal_id')
+    .ignore();
+  const stored = await db('analyses').where({ signal_id: signalId }).first();
+  return analysisFromRow(stored);
+}

@@ -1,0 +1,35 @@
+// Domain errors with a type the API maps to a status code in one place.
+
+export interface ErrorDetail {
+  field: string;
+  reason: string;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetail[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidInputError extends DomainError {
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super('invalid_input', message, details);
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(what: string, id: string) {
+    super('not_found', `${what} ${id} does not exist`);
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(code: string, message: string, details: ErrorDetail[] = []) {
+    super(code, message, details);
+  }
+}

@@ -1,0 +1,62 @@
+// Temporal names and message definitions shared by the API, the worker and the workflows.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { HistoryEntry } from './history';
+import type { Cooldowns, RuleThresholds } from './rules';
+import type { AlertStatus, AlertType, CustomerSignal, RiskComponents, RiskTier } from './types';
+
+export const journeyWorkflowId = (customerId: string) => `customer-journey/${customerId}`;
+
+export const SEARCH_ATTRIBUTES = {
+  customerId: defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD),
+  riskTier: defineSearchAttributeKey('RiskTier', SearchAttributeType.KEYWORD),
+  riskScore: defineSearchAttributeKey('RiskScore', SearchAttributeType.DOUBLE),
+  openAlertTypes: defineSearchAttributeKey('OpenAlertTypes', SearchAttributeType.KEYWORD_LIST),
+  segment: defineSearchAttributeKey('Segment', SearchAttributeType.KEYWORD),
+} as const;
+
+export interface OpenAlert {
+  id: string;
+  type: AlertType;
+}
+
+/** The journey's memory: carried across continue-as-new and saved when it goes idle. */
+export interface JourneySnapshot {
+  history: HistoryEntry[];
+  cooldowns: Cooldowns;
+  openAlerts: OpenAlert[];
+  suppressed: Partial<Record<string, number>>;
+  /** Ids of recently processed signals: a redelivered signal is recognised and skipped. */
+  recentSignalIds: string[];
+  signalsProcessed: number;
+  last: { score: number; tier: RiskTier; risk: RiskComponents; signalId: string; at: string } | null;
+}
+
+export interface JourneyInput {
+  customerId: string;
+  thresholds: RuleThresholds;
+  idleTimeoutMs: number;
+  snapshot?: JourneySnapshot;
+}
+
+export interface RiskProfile {
+  customerId: string;
+  score: number | null;
+  tier: RiskTier | null;
+  risk: RiskComponents | null;
+  lastSignalId: string | null;
+  lastSignalAt: string | null;
+  signalsProcessed: number;
+  openAlerts: OpenAlert[];
+  suppressedAlerts: Partial<Record<string, number>>;
+  complaintsLast7Days: number;
+}
+
+export interface AlertStatusChange {
+  alertId: string;
+  status: AlertStatus;
+}
+
+export const customerSignal = defineSignal<[CustomerSignal]>('customerSignal');
+export const alertStatusChanged = defineSignal<[AlertStatusChange]>('alertStatusChanged');
+export const riskProfileQuery = defineQuery<RiskProfile>('riskProfile');

@@ -1,0 +1,111 @@
+// The per-signal alert rules (DESIGN.md §2) and their deduplication. Pure.
+import type { AlertType, PerSignalAlertType, RiskComponent, RiskComponents, RiskTier, Severity } from './types';
+import { RISK_COMPONENTS } from './types';
+
+export interface RuleThresholds {
+  /** churn_signal fires when churn > churnMin and sentiment < sentimentMax. */
+  churnMin: number;
+  sentimentMax: number;
+  /** legal_threat fires on the explicit flag or when legal risk > legalMin. */
+  legalMin: number;
+  /** high_risk_compound fires when at least compoundMinComponents exceed their moderate threshold. */
+  moderate: RiskComponents;
+  compoundMinComponents: number;
+  /** Same alert type for the same customer within this many minutes (event time) is suppressed. */
+  cooldownMinutes: number;
+}
+
+export const DEFAULT_THRESHOLDS: RuleThresholds = {
+  churnMin: 0.5,
+  sentimentMax: -0.3,
+  legalMin: 0.7,
+  moderate: { churn: 0.4, escalation: 0.4, legal: 0.4, reputation: 0.4, financial: 0.4 },
+  compoundMinComponents: 3,
+  cooldownMinutes: 24 * 60,
+};
+
+export const SEVERITY_BY_TYPE: Readonly<Record<AlertType, Severity>> = {
+  legal_threat: 'crisis',
+  critical_escalation: 'critical',
+  churn_signal: 'high',
+  high_risk_compound: 'high',
+  outreach_escalation: 'high',
+  volume_spike: 'medium',
+  sentiment_cliff: 'high',
+  geo_concentration: 'high',
+};
+
+export interface ScoredSignal {
+  sentiment: number;
+  legalThreat: boolean;
+  risk: RiskComponents;
+  tier: RiskTier;
+}
+
+export interface RuleHit {
+  type: PerSignalAlertType;
+  severity: Severity;
+  /** Why it fired, in numbers an operator can check against the thresholds. */
+  reason: Record<string, unknown>;
+}
+
+export function evaluatePerSignalRules(s: ScoredSignal, t: RuleThresholds = DEFAULT_THRESHOLDS): RuleHit[] {
+  const hits: RuleHit[] = [];
+  const hit = (type: PerSignalAlertType, reason: Record<string, unknown>) =>
+    hits.push({ type, severity: SEVERITY_BY_TYPE[type], reason });
+
+  if (s.risk.churn > t.churnMin && s.sentiment < t.sentimentMax) {
+    hit('churn_signal', { churn: s.risk.churn, sentiment: s.sentiment, churnMin: t.churnMin, sentimentMax: t.sentimentMax });
+  }
+  if (s.legalThreat || s.risk.legal > t.legalMin) {
+    hit('legal_threat', { legalThreat: s.legalThreat, legal: s.risk.legal, legalMin: t.legalMin });
+  }
+  if (s.tier === 'critical') hit('critical_escalation', { tier: s.tier });
+  const elevated: RiskComponent[] = RISK_COMPONENTS.filter((c) => s.risk[c] > t.moderate[c]);
+  if (elevated.length >= t.compoundMinComponents) {
+    hit('high_risk_compound', { elevated, moderate: t.moderate, minComponents: t.compoundMinComponents });
+  }
+  return hits;
+}
+
+/** Last time (event time, epoch ms) each alert type fired for one customer. */
+export type Cooldowns = Partial<Record<string, number>>;
+
+export interface DedupDecision<T> {
+  fire: T[];
+  suppressed: T[];
+  cooldowns: Cooldowns;
+}
+
+/**
+ * Splits hits into those that fire and those suppressed by the cooldown, in event time:
+ * a hit is suppressed when the same key fired less than cooldownMinutes before or after it.
+ */
+export function applyCooldown<T extends { type: string }>(
+  hits: readonly T[],
+  at: number,
+  cooldowns: Cooldowns,
+  cooldownMinutes: number,
+  keyOf: (h: T) => string = (h) => h.type,
+): DedupDecision<T> {
+  const next = { ...cooldowns };
+  const fire: T[] = [];
+  const suppressed: T[] = [];
+  for (const h of hits) {
+    const last = next[keyOf(h)];
+    if (last !== undefined && Math.abs(at - last) < cooldownMinutes * 60_000) {
+      suppressed.push(h);
+    } else {
+      fire.push(h);
+      next[keyOf(h)] = at;
+    }
+  }
+  return { fire, suppressed, cooldowns: next };
+}
+
+/** Forgets cooldowns that can no longer suppress anything, so workflow state stays small. */
+export function pruneCooldowns(cooldowns: Cooldowns, now: number, cooldownMinutes: number): Cooldowns {
+  const out: Cooldowns = {};
+  for (const [k, v] of Object.entries(cooldowns)) if (v !== undefined && now - v < cooldownMinutes * 60_000) out[k] = v;
+  return out;
+}

@@ -1,0 +1,136 @@
+// Real parts for tests: a Temporal dev server, a fresh Postgres database, workers and the API.
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import knex from 'knex';
+import supertest from 'supertest';
+import { loadTextAnalyzer } from '../analysis';
+import { createApp } from '../api/app';
+import { createLogger } from '../api/logger';
+import { loadConfig, type Config } from '../config';
+import { createDb, migrate, type Db } from '../db';
+import { startDevServer, type DevServer } from '../scripts/temporal-cli';
+import { createWorker, workflowsPath } from '../worker/create';
+
+export const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+
+interface Shared {
+  server: DevServer;
+  db: Db;
+  databaseUrl: string;
+  dropDatabase: () => Promise<void>;
+  connection: NativeConnection;
+  clientConnection: Connection;
+  client: Client;
+  bundle: WorkflowBundleWithSourceMap;
+}
+
+let shared: Shared | undefined;
+
+export function h(): Shared {
+  if (!shared) throw new Error('test harness not started');
+  return shared;
+}
+
+/** The Postgres server tests use: DATABASE_URL, or this machine's local server. */
+function serverUrl(): string {
+  return process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+}
+
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = new URL(serverUrl());
+  const name = `engagement_test_${process.pid}_${randomUUID().slice(0, 8)}`;
+  const admin = knex({ client: 'pg', connection: base.toString(), pool: { min: 0, max: 1 } });
+  await admin.raw(`CREATE DATABASE ${name}`);
+  const url = new URL(base.toString());
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.destroy();
+    },
+  };
+}
+
+export async function startHarness(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const [server, database, bundle] = await Promise.all([
+    startDevServer({ uiPort: null, log: () => {} }),
+    createTestDatabase(),
+    bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('ERROR') }),
+  ]);
+  const db = createDb(database.url);
+  await migrate(db);
+  const connection = await NativeConnection.connect({ address: server.address });
+  const clientConnection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection: clientConnection });
+  shared = { server, db, databaseUrl: database.url, dropDatabase: database.drop, connection, clientConnection, client, bundle };
+}
+
+export async function stopHarness(): Promise<void> {
+  if (!shared) return;
+  const s = shared;
+  shared = undefined;
+  await s.clientConnection.close();
+  await s.connection.close();
+  await s.db.destroy();
+  await s.dropDatabase();
+  await s.server.stop();
+}
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  const base = loadConfig({ ...process.env, DATABASE_URL: h().databaseUrl });
+  return { ...base, ...overrides, temporal: { ...base.temporal, address: h().server.address, ...overrides.temporal } };
+}
+
+export async function startWorker(taskQueue: string): Promise<{ worker: Worker; stop: () => Promise<void> }> {
+  const worker = await createWorker({
+    db: h().db,
+    analyzer: loadTextAnalyzer(),
+    connection: h().connection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: h().bundle,
+  });
+  const running = worker.run();
+  return {
+    worker,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+    },
+  };
+}
+
+/** The API over the shared database and Temporal, plus a supertest agent. */
+export function startApi(config: Config = testConfig()) {
+  const { app, journeys } = createApp({ config, db: h().db, client: h().client, log });
+  return { app, journeys, http: supertest(app) };
+}
+
+export const uniqueCustomer = (prefix = 'cust') => `${prefix}-${randomUUID().slice(0, 12)}`;
+
+/** Polls until fn returns a truthy value, or fails with the last value seen. */
+export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Registers a before() hook that builds the API; use the returned object's fields inside tests. */
+export function useApi(config?: () => Config) {
+  const holder = {} as ReturnType<typeof startApi>;
+  before(() => Object.assign(holder, startApi(config?.())));
+  return holder;
+}

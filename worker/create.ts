@@ -1,0 +1,24 @@
+import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities';
+
+export interface WorkerDeps extends ActivityDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** A pre-built bundle (tests build it once); otherwise the worker bundles workflows/. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+}
+
+export const workflowsPath = require.resolve('../workflows');
+
+export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
+    activities: createActivities(deps),
+    // Journeys are many and mostly idle: cache the busy ones, not all of them.
+    maxCachedWorkflows: 2000,
+  });
+}

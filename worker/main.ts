@@ -1,0 +1,32 @@
+import { NativeConnection } from '@temporalio/worker';
+import { loadTextAnalyzer } from '../analysis';
+import { loadConfig, requireDatabaseUrl } from '../config';
+import { createDb } from '../db';
+import { createLogger } from '../api/logger';
+import { createWorker } from './create';
+
+async function run() {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel).child({ component: 'worker' });
+  const db = createDb(requireDatabaseUrl(config));
+  const connection = await NativeConnection.connect({ address: config.temporal.address ?? '127.0.0.1:7233' });
+  try {
+    const worker = await createWorker({
+      db,
+      analyzer: loadTextAnalyzer(),
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+    });
+    log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
+    await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
+  } finally {
+    await connection.close();
+    await db.destroy();
+  }
+}
+
+run().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

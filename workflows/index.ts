@@ -1,0 +1,2 @@
+// The worker bundles this module: it is the deterministic sandbox's only entry point.
+export { customerJourneyWorkflow } from './journey';
