@@ -47,8 +47,8 @@ export interface RiskAssessment {
 
 /** Tier cut-offs on the composite score: score >= cut-off gives the tier. */
 export const TIER_CUTOFFS: Readonly<Record<Exclude<RiskTier, 'low'>, number>> = {
-  moderate: 0.4,
-  high: 0.65,
+  moderate: 0.35,
+  high: 0.6,
   critical: 0.85,
 };
 

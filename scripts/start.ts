@@ -1,0 +1,113 @@
+// `npm start`: the whole platform on embedded defaults, in one process, stopped cleanly by Ctrl-C.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { loadTextAnalyzer } from '../analysis';
+import { createApp } from '../api/app';
+import { createLogger } from '../api/logger';
+import { loadConfig } from '../config';
+import { createDb, migrate } from '../db';
+import { startEmbeddedPostgres } from '../db/embedded';
+import { createWorker } from '../worker/create';
+import { ensureSearchAttributes } from '../worker/search-attributes';
+import { startDevServer } from './temporal-cli';
+
+async function run() {
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const cleanup: Array<() => Promise<unknown>> = [];
+  const stopAll = async () => {
+    for (const fn of cleanup.reverse()) await fn().catch((err) => log.error({ err }, 'error while stopping'));
+  };
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping…');
+    stopAll().then(() => process.exit(0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    let temporalAddress = config.temporal.address;
+    let uiUrl: string | null = null;
+    if (!temporalAddress) {
+      const server = await startDevServer({
+        dbFile: path.join(config.dataDir, 'temporal.db'),
+        port: 7233,
+        uiPort: config.temporal.uiPort,
+        log: (m) => console.log(m),
+      });
+      cleanup.push(server.stop);
+      temporalAddress = server.address;
+      uiUrl = server.uiUrl;
+      console.log(`Temporal dev server (CLI from ${server.source}) at ${temporalAddress}`);
+    }
+
+    let databaseUrl = config.databaseUrl;
+    let pool: number | undefined;
+    if (!databaseUrl) {
+      const pg = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pglite'), port: Number(process.env.EMBEDDED_PG_PORT || 0) });
+      cleanup.push(pg.stop);
+      databaseUrl = pg.url;
+      pool = 1;
+    }
+    const db = createDb(databaseUrl, { pool });
+    cleanup.push(() => db.destroy());
+    await migrate(db);
+
+    const clientConnection = await Connection.connect({ address: temporalAddress });
+    cleanup.push(() => clientConnection.close());
+    if (config.temporal.address) await ensureSearchAttributes(clientConnection, config.temporal.namespace);
+    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+
+    const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+    cleanup.push(() => workerConnection.close());
+    const worker = await createWorker({
+      db,
+      analyzer: loadTextAnalyzer(),
+      connection: workerConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+    });
+    const running = worker.run();
+    cleanup.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+
+    const { app, journeys } = createApp({ config: { ...config, databaseUrl }, db, client, log });
+    journeys.startSweep();
+    cleanup.push(() => journeys.stopSweep());
+    const server = await new Promise<import('node:http').Server>((resolve) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+    });
+    cleanup.push(() => new Promise((r) => server.close(r)));
+
+    console.log(
+      [
+        '',
+        'Engagement platform is running.',
+        `  API:             http://${config.host}:${config.port}  (OpenAPI: /openapi.json, readiness: /readyz)`,
+        `  Temporal Web UI: ${uiUrl ?? 'not started here (TEMPORAL_ADDRESS points at a cluster)'}`,
+        `  Temporal:        ${temporalAddress} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
+        `  Postgres:        ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite, data in ${path.join(config.dataDir, 'pglite')}`}`,
+        `  Data folder:     ${config.dataDir}`,
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+    await running; // the worker ends only on shutdown
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+run().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
