@@ -41,17 +41,29 @@ export class JourneyGateway {
    */
   async deliver(items: Delivery[]): Promise<void> {
     const { client, db, taskQueue, log } = this.deps;
-    const results = await Promise.allSettled(
-      items.map(({ signal, workflowId }) =>
-        client.workflow.signalWithStart('customerJourneyWorkflow', {
-          workflowId,
-          taskQueue,
-          args: [this.journeyInput(signal.customerId)],
-          signal: customerSignal,
-          signalArgs: [signal],
-          typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.customerId, value: signal.customerId }],
-        }),
-      ),
+    // One customer's signals go in order; different customers in parallel.
+    const byWorkflow = new Map<string, number[]>();
+    items.forEach((it, i) => byWorkflow.set(it.workflowId, [...(byWorkflow.get(it.workflowId) ?? []), i]));
+    const results: PromiseSettledResult<unknown>[] = new Array(items.length);
+    await Promise.all(
+      [...byWorkflow.values()].map(async (indexes) => {
+        for (const i of indexes) {
+          const { signal, workflowId } = items[i];
+          try {
+            const value = await client.workflow.signalWithStart('customerJourneyWorkflow', {
+              workflowId,
+              taskQueue,
+              args: [this.journeyInput(signal.customerId)],
+              signal: customerSignal,
+              signalArgs: [signal],
+              typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.customerId, value: signal.customerId }],
+            });
+            results[i] = { status: 'fulfilled', value };
+          } catch (reason) {
+            results[i] = { status: 'rejected', reason };
+          }
+        }
+      }),
     );
     const delivered = items.filter((_, i) => results[i].status === 'fulfilled').map((it) => it.signal.id);
     const failed = items.filter((_, i) => results[i].status === 'rejected').map((it) => it.signal.id);

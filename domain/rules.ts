@@ -68,8 +68,8 @@ export function evaluatePerSignalRules(s: ScoredSignal, t: RuleThresholds = DEFA
   return hits;
 }
 
-/** Last time (event time, epoch ms) each alert type fired for one customer. */
-export type Cooldowns = Partial<Record<string, number>>;
+/** When (event time, epoch ms) each alert key last fired for one journey; several times, as signals may arrive out of order. */
+export type Cooldowns = Partial<Record<string, number[]>>;
 
 export interface DedupDecision<T> {
   fire: T[];
@@ -79,7 +79,8 @@ export interface DedupDecision<T> {
 
 /**
  * Splits hits into those that fire and those suppressed by the cooldown, in event time:
- * a hit is suppressed when the same key fired less than cooldownMinutes before or after it.
+ * a hit is suppressed when the same key fired less than cooldownMinutes before or after it,
+ * so a late signal is judged by when it happened, not when it arrived.
  */
 export function applyCooldown<T extends { type: string }>(
   hits: readonly T[],
@@ -88,24 +89,33 @@ export function applyCooldown<T extends { type: string }>(
   cooldownMinutes: number,
   keyOf: (h: T) => string = (h) => h.type,
 ): DedupDecision<T> {
-  const next = { ...cooldowns };
+  const next: Cooldowns = { ...cooldowns };
   const fire: T[] = [];
   const suppressed: T[] = [];
+  const window = cooldownMinutes * 60_000;
   for (const h of hits) {
-    const last = next[keyOf(h)];
-    if (last !== undefined && Math.abs(at - last) < cooldownMinutes * 60_000) {
+    const key = keyOf(h);
+    const times = next[key] ?? [];
+    if (times.some((t) => Math.abs(at - t) < window)) {
       suppressed.push(h);
     } else {
       fire.push(h);
-      next[keyOf(h)] = at;
+      next[key] = [...times, at].sort((a, b) => a - b);
     }
   }
   return { fire, suppressed, cooldowns: next };
 }
 
-/** Forgets cooldowns that can no longer suppress anything, so workflow state stays small. */
-export function pruneCooldowns(cooldowns: Cooldowns, now: number, cooldownMinutes: number): Cooldowns {
+/**
+ * Forgets fire times that can no longer suppress anything: older than two cooldowns before
+ * the newest event seen (the stated out-of-order tolerance is one cooldown).
+ */
+export function pruneCooldowns(cooldowns: Cooldowns, newest: number, cooldownMinutes: number): Cooldowns {
+  const horizon = newest - 2 * cooldownMinutes * 60_000;
   const out: Cooldowns = {};
-  for (const [k, v] of Object.entries(cooldowns)) if (v !== undefined && now - v < cooldownMinutes * 60_000) out[k] = v;
+  for (const [k, times] of Object.entries(cooldowns)) {
+    const kept = (times ?? []).filter((t) => t > horizon);
+    if (kept.length) out[k] = kept;
+  }
   return out;
 }

@@ -9,6 +9,7 @@ import { createApp } from '../api/app';
 import { createLogger } from '../api/logger';
 import { loadConfig, type Config } from '../config';
 import { createDb, migrate, type Db } from '../db';
+import { journeyWorkflowId, riskProfileQuery } from '../domain/messages';
 import { startDevServer, type DevServer } from '../scripts/temporal-cli';
 import { createWorker, workflowsPath } from '../worker/create';
 
@@ -133,4 +134,16 @@ export function useApi(config?: () => Config) {
   const holder = {} as ReturnType<typeof startApi>;
   before(() => Object.assign(holder, startApi(config?.())));
   return holder;
+}
+
+/** Waits until the customer's journey has processed `count` signals (alerts included). */
+export async function waitProcessed(customerId: string, count = 1, timeoutMs = 15_000) {
+  return eventually(
+    async () => {
+      const p = await h().client.workflow.getHandle(journeyWorkflowId(customerId)).query(riskProfileQuery);
+      return p.signalsProcessed >= count ? p : null;
+    },
+    timeoutMs,
+    `${count} processed signal(s) for ${customerId}`,
+  );
 }

@@ -7,7 +7,7 @@ const calm: ScoredSignal = {
   tier: 'low',
   risk: { churn: 0, escalation: 0, legal: 0, reputation: 0, financial: 0 },
 };
-const types = (s: Partial<ScoredSignal> & { risk?: Partial<ScoredSignal['risk']> }) =>
+const types = (s: Partial<Omit<ScoredSignal, 'risk'>> & { risk?: Partial<ScoredSignal['risk']> }) =>
   evaluatePerSignalRules({ ...calm, ...s, risk: { ...calm.risk, ...s.risk } }).map((h) => h.type);
 
 describe('per-signal alert rules at their thresholds', () => {
