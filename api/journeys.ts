@@ -14,6 +14,8 @@ import {
 import type { AlertStatus, CustomerSignal } from '../domain/types';
 import type { Logger } from './logger';
 
+const DELIVERY_DEADLINE_MS = 5000;
+
 export interface JourneyGatewayDeps {
   db: Db;
   client: Client;
@@ -50,14 +52,17 @@ export class JourneyGateway {
         for (const i of indexes) {
           const { signal, workflowId } = items[i];
           try {
-            const value = await client.workflow.signalWithStart('customerJourneyWorkflow', {
-              workflowId,
-              taskQueue,
-              args: [this.journeyInput(signal.customerId)],
-              signal: customerSignal,
-              signalArgs: [signal],
-              typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.customerId, value: signal.customerId }],
-            });
+            // A deadline, so an unreachable Temporal fails the attempt instead of hanging it.
+            const value = await client.withDeadline(Date.now() + DELIVERY_DEADLINE_MS, () =>
+              client.workflow.signalWithStart('customerJourneyWorkflow', {
+                workflowId,
+                taskQueue,
+                args: [this.journeyInput(signal.customerId)],
+                signal: customerSignal,
+                signalArgs: [signal],
+                typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.customerId, value: signal.customerId }],
+              }),
+            );
             results[i] = { status: 'fulfilled', value };
           } catch (reason) {
             results[i] = { status: 'rejected', reason };
