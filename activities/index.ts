@@ -1,13 +1,16 @@
 // Activities are built over their dependencies; all wiring happens in worker/.
+import { createHash } from 'node:crypto';
 import type { TextAnalyzer } from '../analysis';
-import { countSuppressed, insertAlerts, openAlertsOf, type NewAlert } from '../db/alerts';
+import { countSuppressed, insertAlerts, openAlertsOf } from '../db/alerts';
 import { loadJourneySnapshot, saveJourneySnapshot } from '../db/customers';
 import type { Db } from '../db';
-import { saveAnalysis } from '../db/signals';
-import { rememberSignal, summarizeHistory, type HistoryEntry } from '../domain/history';
+import { analysesOf, saveAnalyses } from '../db/signals';
+import { summarizeHistory, type HistoryEntry } from '../domain/history';
+import { applySignal, emptySnapshot, type AlertDraft } from '../domain/journey';
 import type { JourneySnapshot } from '../domain/messages';
 import { assessRisk } from '../domain/risk';
-import type { AlertType, CustomerSignal, SignalAnalysis } from '../domain/types';
+import type { RuleThresholds } from '../domain/rules';
+import type { CustomerSignal, SignalAnalysis } from '../domain/types';
 
 export interface ActivityDeps {
   db: Db;
@@ -42,36 +45,70 @@ export function analyzeSignal(analyzer: TextAnalyzer, signal: CustomerSignal, hi
   };
 }
 
+/** The same dedup id always gives the same alert id, so a retried activity cannot create a second alert. */
+export function alertIdFor(dedupId: string): string {
+  const h = createHash('sha256').update(dedupId).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export interface ProcessSignalsInput {
+  customerId: string;
+  workflowId: string;
+  thresholds: RuleThresholds;
+  /** The journey's state; null on a new run, which then resumes from the saved snapshot. */
+  state: JourneySnapshot | null;
+  signals: CustomerSignal[];
+}
+
+export interface ProcessSignalsResult {
+  state: JourneySnapshot;
+  alertIds: string[];
+  suppressed: number;
+}
+
 export function createActivities({ db, analyzer }: ActivityDeps) {
   return {
-    /** Analyses signals in order (each sees the ones before it) and stores each analysis once. */
-    async analyzeSignals(input: { customerId: string; signals: CustomerSignal[]; history: HistoryEntry[] }): Promise<AnalyzedSignal[]> {
-      let history = input.history;
-      const out: AnalyzedSignal[] = [];
-      for (const s of input.signals) {
-        const fresh = analyzeSignal(analyzer, s, history);
-        const stored = await saveAnalysis(db, s.id, input.customerId, fresh);
-        out.push(stored);
-        history = rememberSignal(history, { at: Date.parse(s.occurredAt), type: s.type, negative: stored.label === 'negative' });
+    /**
+     * Analyses a batch of one customer's signals in order (each sees the ones before it),
+     * evaluates the per-signal rules against the journey's cooldowns, and stores analyses and
+     * alerts in one transaction. Idempotent: a retry reuses stored analyses and alert ids.
+     */
+    async processSignals(input: ProcessSignalsInput): Promise<ProcessSignalsResult> {
+      let state = input.state ?? (await resume(db, input.customerId));
+      const seen = new Set(state.recentSignalIds);
+      const signals = input.signals.filter((s) => !seen.has(s.id) && (seen.add(s.id), true));
+      const stored = await analysesOf(db, signals.map((s) => s.id));
+      const fresh: { signalId: string; customerId: string; analysis: AnalyzedSignal }[] = [];
+      const alerts: (AlertDraft & { id: string; workflowId: string })[] = [];
+      const suppressions: { type: AlertDraft['type']; signalId: string }[] = [];
+      for (const s of signals) {
+        let analysis = stored.get(s.id);
+        if (!analysis) {
+          analysis = analyzeSignal(analyzer, s, state.history);
+          fresh.push({ signalId: s.id, customerId: input.customerId, analysis });
+        }
+        const step = applySignal(state, s, analysis, input.thresholds, alertIdFor);
+        state = step.state;
+        alerts.push(...step.alerts.map((a) => ({ ...a, id: alertIdFor(a.dedupId), workflowId: input.workflowId })));
+        suppressions.push(...step.suppressed);
       }
-      return out;
-    },
-
-    async recordAlerts(input: { customerId: string; alerts: NewAlert[]; suppressions: { type: AlertType; signalId: string }[] }): Promise<string[]> {
-      const created = await insertAlerts(db, input.alerts);
-      for (const s of input.suppressions) await countSuppressed(db, input.customerId, s.type, s.signalId);
-      return created.map((a) => a.id);
-    },
-
-    /** The memory a previous run left, with open alerts as the database knows them now. */
-    async loadJourneySnapshot(customerId: string): Promise<JourneySnapshot | null> {
-      const snapshot = await loadJourneySnapshot(db, customerId);
-      if (!snapshot) return null;
-      return { ...snapshot, openAlerts: await openAlertsOf(db, customerId) };
+      await db.transaction(async (trx) => {
+        await saveAnalyses(trx, fresh);
+        await insertAlerts(trx, alerts);
+        for (const s of suppressions) await countSuppressed(trx, input.customerId, s.type, s.signalId);
+      });
+      return { state, alertIds: alerts.map((a) => a.id), suppressed: suppressions.length };
     },
 
     async saveJourneySnapshot(customerId: string, snapshot: JourneySnapshot): Promise<void> {
       await saveJourneySnapshot(db, customerId, snapshot);
     },
   };
+}
+
+/** The memory a previous run left, with open alerts as the database knows them now. */
+async function resume(db: Db, customerId: string): Promise<JourneySnapshot> {
+  const saved = await loadJourneySnapshot(db, customerId);
+  if (!saved) return emptySnapshot();
+  return { ...saved, openAlerts: await openAlertsOf(db, customerId) };
 }

@@ -17,6 +17,7 @@ export interface NewAlert {
   metadata: Record<string, unknown>;
 }
 
+
 export interface Alert {
   id: string;
   type: AlertType;

@@ -120,27 +120,35 @@ export function analysisFromRow(a: Record<string, any>): SignalAnalysis & { upst
   };
 }
 
-/** Stores an analysis once; a retry or redelivery gets the stored one back. */
-export async function saveAnalysis(db: Db, signalId: string, customerId: string, a: SignalAnalysis & { upstreamFields: string[] }) {
+/** Stored analyses of the given signals, by signal id. */
+export async function analysesOf(db: Db, signalIds: string[]): Promise<Map<string, SignalAnalysis & { upstreamFields: string[] }>> {
+  if (signalIds.length === 0) return new Map();
+  const rows = await db('analyses').whereIn('signal_id', signalIds);
+  return new Map(rows.map((r: Record<string, any>) => [r.signal_id, analysisFromRow(r)]));
+}
+
+/** Stores analyses once; a retry or redelivery leaves the first one in place. */
+export async function saveAnalyses(db: Db, items: { signalId: string; customerId: string; analysis: SignalAnalysis & { upstreamFields: string[] } }[]) {
+  if (items.length === 0) return;
   await db('analyses')
-    .insert({
-      signal_id: signalId,
-      customer_id: customerId,
-      language: a.language,
-      sentiment: a.sentiment,
-      label: a.label,
-      root_cause: a.rootCause,
-      legal_threat: a.legalThreat,
-      risk: JSON.stringify(a.risk),
-      score: a.score,
-      tier: a.tier,
-      contributions: JSON.stringify(a.contributions),
-      model_version: a.modelVersion,
-      source: a.source,
-      upstream_fields: JSON.stringify(a.upstreamFields),
-    })
+    .insert(
+      items.map(({ signalId, customerId, analysis: a }) => ({
+        signal_id: signalId,
+        customer_id: customerId,
+        language: a.language,
+        sentiment: a.sentiment,
+        label: a.label,
+        root_cause: a.rootCause,
+        legal_threat: a.legalThreat,
+        risk: JSON.stringify(a.risk),
+        score: a.score,
+        tier: a.tier,
+        contributions: JSON.stringify(a.contributions),
+        model_version: a.modelVersion,
+        source: a.source,
+        upstream_fields: JSON.stringify(a.upstreamFields),
+      })),
+    )
     .onConflict('signal_id')
     .ignore();
-  const stored = await db('analyses').where({ signal_id: signalId }).first();
-  return analysisFromRow(stored);
 }

@@ -11,7 +11,8 @@ export async function up(knex: Knex): Promise<void> {
     // One alert per rule firing, whatever retries or redeliveries happen on the way.
     t.text('dedup_id').notNullable().unique();
     t.text('workflow_id');
-    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+    // clock_timestamp: alerts inserted together still get distinct, ordered creation times.
+    t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.raw('clock_timestamp()'));
     t.timestamp('acknowledged_at', { useTz: true });
     t.text('acknowledged_by');
     t.timestamp('resolved_at', { useTz: true });

@@ -1,0 +1,78 @@
+// What one signal does to a customer's journey: rules, cooldowns, history. Pure, so the
+// activity that applies it and the tests that check it agree by construction.
+import { RECOMMENDED_ACTIONS } from './actions';
+import { rememberSignal } from './history';
+import type { JourneySnapshot } from './messages';
+import { applyCooldown, evaluatePerSignalRules, pruneCooldowns, type RuleThresholds } from './rules';
+import type { AlertType, CustomerSignal, Severity, SignalAnalysis } from './types';
+
+export const RECENT_SIGNAL_IDS = 500;
+
+export const emptySnapshot = (): JourneySnapshot => ({
+  history: [],
+  cooldowns: {},
+  openAlerts: [],
+  suppressed: {},
+  recentSignalIds: [],
+  signalsProcessed: 0,
+  last: null,
+});
+
+export interface AlertDraft {
+  type: AlertType;
+  severity: Severity;
+  customerId: string;
+  key: string;
+  dedupId: string;
+  recommendedAction: { de: string; en: string };
+  evidence: { signalIds: string[]; [k: string]: unknown };
+  metadata: Record<string, unknown>;
+}
+
+export interface StepResult {
+  state: JourneySnapshot;
+  alerts: AlertDraft[];
+  suppressed: { type: AlertType; signalId: string }[];
+}
+
+/** Applies one analysed signal: evaluates the per-signal rules, dedups by cooldown, remembers it. */
+export function applySignal(
+  state: JourneySnapshot,
+  signal: CustomerSignal,
+  a: SignalAnalysis,
+  thresholds: RuleThresholds,
+  alertId: (dedupId: string) => string,
+): StepResult {
+  const at = Date.parse(signal.occurredAt);
+  const hits = evaluatePerSignalRules(a, thresholds);
+  const decision = applyCooldown(hits, at, state.cooldowns, thresholds.cooldownMinutes);
+  const alerts: AlertDraft[] = decision.fire.map((h) => ({
+    type: h.type,
+    severity: h.severity,
+    customerId: signal.customerId,
+    key: h.type,
+    dedupId: `${h.type}/${signal.customerId}/${signal.id}`,
+    recommendedAction: RECOMMENDED_ACTIONS[h.type],
+    evidence: { signalIds: [signal.id], score: a.score, tier: a.tier, risk: a.risk, sentiment: a.sentiment, rule: h.reason },
+    metadata: { rootCause: a.rootCause, language: a.language, modelVersion: a.modelVersion, source: a.source },
+  }));
+  const suppressed = decision.suppressed.map((h) => ({ type: h.type, signalId: signal.id }));
+  const counts = { ...state.suppressed };
+  for (const s of suppressed) counts[s.type] = (counts[s.type] ?? 0) + 1;
+  const history = rememberSignal(state.history, { at, type: signal.type, negative: a.label === 'negative' });
+  const newest = history[history.length - 1].at;
+  const isLatest = !state.last || at >= Date.parse(state.last.at);
+  return {
+    state: {
+      history,
+      cooldowns: pruneCooldowns(decision.cooldowns, newest, thresholds.cooldownMinutes),
+      openAlerts: [...state.openAlerts, ...alerts.map((al) => ({ id: alertId(al.dedupId), type: al.type }))],
+      suppressed: counts,
+      recentSignalIds: [...state.recentSignalIds, signal.id].slice(-RECENT_SIGNAL_IDS),
+      signalsProcessed: state.signalsProcessed + 1,
+      last: isLatest ? { score: a.score, tier: a.tier, risk: a.risk, signalId: signal.id, at: signal.occurredAt } : state.last,
+    },
+    alerts,
+    suppressed,
+  };
+}

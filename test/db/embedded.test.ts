@@ -1,0 +1,72 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { createDb, migrate } from '../../db';
+import { startEmbeddedPostgres } from '../../db/embedded';
+import { getSignal, recordSignals } from '../../db/signals';
+import { changeAlertStatus, insertAlerts } from '../../db/alerts';
+import { RECOMMENDED_ACTIONS } from '../../domain/actions';
+
+describe('embedded Postgres (PGlite behind a wire socket)', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pglite-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('runs the migrations and the same knex code, and keeps the data across a restart', async function () {
+    this.timeout(120_000);
+    const signal = {
+      id: 'emb-1',
+      customerId: 'c-emb',
+      type: 'feedback' as const,
+      channel: 'app',
+      text: 'Zug fiel aus',
+      language: 'de',
+      occurredAt: '2026-01-01T10:00:00.000Z',
+      location: { lat: 52.5, lon: 13.4 },
+      rootCause: 'delivery_delay',
+      analysis: null,
+      metadata: { app: '5.1' },
+    };
+
+    let pg = await startEmbeddedPostgres({ dataDir: dir });
+    let db = createDb(pg.url, { pool: 1 });
+    try {
+      expect(await migrate(db)).to.have.length.greaterThan(0);
+      expect(await recordSignals(db, [{ signal, payloadHash: 'h1', workflowId: 'customer-journey/c-emb' }])).to.deep.equal(['accepted']);
+      const [alert] = await insertAlerts(db, [
+        {
+          id: '6d1c3c5e-8b8a-4c1e-9a55-0d8f5f0d2a11',
+          type: 'churn_signal',
+          severity: 'high',
+          customerId: 'c-emb',
+          key: 'churn_signal',
+          dedupId: 'churn_signal/c-emb/emb-1',
+          workflowId: null,
+          recommendedAction: RECOMMENDED_ACTIONS.churn_signal,
+          evidence: { signalIds: ['emb-1'] },
+          metadata: {},
+        },
+      ]);
+      expect((await changeAlertStatus(db, alert.id, 'acknowledge', 'ops', null)).status).to.equal('acknowledged');
+    } finally {
+      await db.destroy();
+      await pg.stop();
+    }
+
+    pg = await startEmbeddedPostgres({ dataDir: dir });
+    db = createDb(pg.url, { pool: 1 });
+    try {
+      expect(await migrate(db), 'nothing left to migrate').to.deep.equal([]);
+      const found = await getSignal(db, 'emb-1');
+      expect(found?.signal).to.include({ customerId: 'c-emb', text: 'Zug fiel aus', occurredAt: '2026-01-01T10:00:00.000Z' });
+      expect(found?.signal.location).to.deep.equal({ lat: 52.5, lon: 13.4 });
+      expect((await db('alerts').first()).status).to.equal('acknowledged');
+    } finally {
+      await db.destroy();
+      await pg.stop();
+    }
+  });
+});
