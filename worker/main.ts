@@ -1,15 +1,25 @@
+import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadTextAnalyzer } from '../analysis';
 import { loadConfig, requireDatabaseUrl } from '../config';
 import { createDb } from '../db';
 import { createLogger } from '../api/logger';
 import { createWorker } from './create';
+import { ensureSearchAttributes } from './search-attributes';
 
 async function run() {
   const config = loadConfig();
   const log = createLogger(config.logLevel).child({ component: 'worker' });
   const db = createDb(requireDatabaseUrl(config));
-  const connection = await NativeConnection.connect({ address: config.temporal.address ?? '127.0.0.1:7233' });
+  const address = config.temporal.address ?? '127.0.0.1:7233';
+  const admin = await Connection.connect({ address });
+  try {
+    const added = await ensureSearchAttributes(admin, config.temporal.namespace);
+    if (added.length) log.info({ added }, 'registered search attributes');
+  } finally {
+    await admin.close();
+  }
+  const connection = await NativeConnection.connect({ address });
   try {
     const worker = await createWorker({
       db,

