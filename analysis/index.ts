@@ -1,35 +1,84 @@
+// Public interface of the text analysis. Everything here is pure except
+// loadTextAnalyzer, which reads the model files once per directory.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createClassifier, type Classifier } from './classifier';
+import { analyseText, DEFAULT_FEATURES, type Analysed } from './features';
 import { detectLanguage } from './language';
 import { detectLegal } from './legal';
-import { lexiconScore } from './lexicon';
-import { ruleRootCause } from './rootcause';
-import type { ModelBundle, SentimentLabel, TextAnalysis, TextAnalyzer } from './types';
+import { decodeBundle } from './model-io';
+import { decideRootCause, ROOT_CAUSE_CUE } from './rootcause';
+import type { Language, ModelBundle, RootCause, SentimentLabel, TextAnalysis, TextAnalyzer } from './types';
 
-export type { Language, SentimentLabel, RootCause, TextAnalysis, TextAnalyzer, ModelBundle } from './types';
+export type { Language, SentimentLabel, RootCause, TextAnalysis, TextAnalyzer, ModelBundle, ClassifierModel } from './types';
 export { ROOT_CAUSES } from './types';
 
-const EMPTY_BUNDLE: ModelBundle = { version: 'text-lexicon-0', sentiment: {} };
+/** Below this many lexicon polarity points a text does not get the 'strong wording' cue. */
+const STRONG_WORDING = 4;
+
+interface LanguageModels {
+  sentiment?: Classifier<SentimentLabel>;
+  rootCause?: Classifier<RootCause>;
+}
+
+function probsFromLexicon(a: Analysed): [number, number, number] {
+  // Used only without a trained model: a soft vote of the lexicon.
+  const s = Math.tanh((a.lexPos - a.lexNeg) / 3);
+  if (s < -0.2) return [0.5 + 0.5 * -s, 0.5 - 0.5 * -s, 0];
+  if (s > 0.2) return [0, 0.5 - 0.5 * s, 0.5 + 0.5 * s];
+  return [0.2, 0.6, 0.2];
+}
 
 export function createTextAnalyzer(models: ModelBundle): TextAnalyzer {
   const modelVersion = models.version;
+  const byLang: Record<Language, LanguageModels> = { en: {}, de: {} };
+  for (const lang of ['en', 'de'] as const) {
+    const s = models.sentiment[lang];
+    const r = models.rootCause[lang];
+    if (s) byLang[lang].sentiment = createClassifier(s);
+    if (r) byLang[lang].rootCause = createClassifier(r);
+  }
+
   return {
     modelVersion,
     analyze(text: string, languageHint?: string): TextAnalysis {
-      const language = detectLanguage(text, languageHint);
-      const tokens = text.toLowerCase().match(/[a-zäöüß]+/g) ?? [];
-      const s = lexiconScore(tokens, language);
-      const sentiment = Math.tanh(s / 2);
-      const label: SentimentLabel = sentiment < -0.2 ? 'negative' : sentiment > 0.2 ? 'positive' : 'neutral';
-      const legal = detectLegal(text);
+      const input = typeof text === 'string' ? text : String(text ?? '');
+      const language = detectLanguage(input, languageHint);
+      const lm = byLang[language];
+      const a = lm.sentiment ? lm.sentiment.analyse(input, language) : analyseText(input, language, DEFAULT_FEATURES);
+      let pNeg: number;
+      let pNeu: number;
+      let pPos: number;
+      if (lm.sentiment) {
+        const p = lm.sentiment.probabilities(a);
+        const l = lm.sentiment.labels;
+        pNeg = p[l.indexOf('negative')];
+        pNeu = p[l.indexOf('neutral')];
+        pPos = p[l.indexOf('positive')];
+      } else [pNeg, pNeu, pPos] = probsFromLexicon(a);
+
+      let label: SentimentLabel = 'neutral';
+      if (pNeg >= pNeu && pNeg >= pPos) label = 'negative';
+      else if (pPos > pNeu && pPos > pNeg) label = 'positive';
+      const sentiment = Math.max(-1, Math.min(1, pPos - pNeg));
+      const sentimentConfidence = Math.max(pNeg, pNeu, pPos);
+
+      const legal = detectLegal(input);
+      const rc = decideRootCause(input, input.trim() ? a : null, lm.rootCause);
+
       const cues = [...legal.cues];
-      if (s <= -3) cues.push('strong negative wording');
+      if (a.lexNeg >= STRONG_WORDING && label === 'negative') {
+        cues.push(`strong negative wording (${a.negWords.map((w) => `"${w}"`).join(', ') || 'several negative words'})`);
+      }
+      if (label === 'negative' && rc.rootCause !== 'other') cues.push(`complaint ${ROOT_CAUSE_CUE[rc.rootCause]}`);
+      if (label === 'positive' && pPos >= 0.8) cues.push('clearly positive wording');
+
       return {
         language,
-        sentiment,
+        sentiment: round3(sentiment),
         label,
-        sentimentConfidence: Math.min(1, 0.4 + Math.abs(sentiment) / 2),
-        rootCause: label === 'negative' || legal.legalThreat ? (ruleRootCause(text, language) ?? 'other') : 'other',
+        sentimentConfidence: round3(sentimentConfidence),
+        rootCause: rc.rootCause,
         legalThreat: legal.legalThreat,
         legalScore: legal.legalScore,
         cues,
@@ -39,15 +88,29 @@ export function createTextAnalyzer(models: ModelBundle): TextAnalyzer {
   };
 }
 
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
 const cache = new Map<string, TextAnalyzer>();
 
-/** Reads <modelDir>/bundle.json once per directory; falls back to the lexicon model if absent. */
-export function loadTextAnalyzer(modelDir: string = path.resolve(__dirname, '../models')): TextAnalyzer {
+/** Default model directory: <repo>/models. */
+export function defaultModelDir(): string {
+  return path.resolve(__dirname, '../models');
+}
+
+/**
+ * Reads <modelDir>/manifest.json and the weight files it lists, once per
+ * directory. Without a manifest it falls back to the lexicon-only analyzer
+ * (version 'text-lexicon-0') so the platform keeps running.
+ */
+export function loadTextAnalyzer(modelDir: string = defaultModelDir()): TextAnalyzer {
   const dir = path.resolve(modelDir);
   let analyzer = cache.get(dir);
   if (!analyzer) {
-    const file = path.join(dir, 'bundle.json');
-    const bundle = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ModelBundle) : EMPTY_BUNDLE;
+    const manifest = path.join(dir, 'manifest.json');
+    const bundle: ModelBundle = fs.existsSync(manifest)
+      ? decodeBundle(fs.readFileSync(manifest, 'utf8'), (f) => fs.readFileSync(path.join(dir, f)))
+      : { version: 'text-lexicon-0', sentiment: {}, rootCause: {} };
     analyzer = createTextAnalyzer(bundle);
     cache.set(dir, analyzer);
   }

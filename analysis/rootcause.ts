@@ -1,21 +1,58 @@
-import type { Language, RootCause } from './types';
+import type { Classifier } from './classifier';
+import type { Analysed } from './features';
+import type { RootCause } from './types';
 
-// Keyword rules give a root cause for any text, in any domain; the trained
-// classifier (when present) only knows airline and rail vocabulary, so these
-// rules also cover retail/finance complaints that reach the platform.
-const RULES: Array<[RootCause, RegExp]> = [
-  ['safety', /\b(?:unsafe|danger\w*|injur\w*|hurt|assault\w*|harass\w*|threaten\w*|violen\w*|security|sicherheit\w*|gefährlich\w*|gefahr|verletz\w*|belästig\w*|angegriffen|polizei|police)\b/i],
-  ['cancellation', /\b(?:cancel+(?:ed|led|ation|ations|s)?|cancelled|canceled|ausfall|ausgefallen|fällt aus|faellt aus|gestrichen|zugausfall\w*|storniert\w*|stornierung\w*|kündig\w*)\b/i],
-  ['delivery_delay', /\b(?:late|delay\w*|delivery|deliver\w*|arriv\w*|wait(?:ing|ed)?|hours?|tracking|package|parcel|missed (?:my )?connection|verspät\w*|verspaetung\w*|verzöger\w*|warten|wartezeit|anschluss verpasst|minuten|lieferung|geliefert|paket)\b/i],
-  ['billing_payment', /\b(?:charg\w*|refund\w*|bill\w*|invoice\w*|payment\w*|paid|fee|fees|overdraft|debit\w*|credit card|bank|account|debt|collect(?:or|ion)s?|mortgage|loan|credit report|rechnung\w*|erstattung\w*|zahlung\w*|gebühr\w*|abbuchung\w*|lastschrift\w*|mahnung\w*|inkasso|konto|geld zurück)\b/i],
-  ['pricing', /\b(?:price\w*|pricing|expensive|overpriced|fare|fares|cost\w*|preis\w*|teuer\w*|preiserhöhung\w*|bahncard)\b/i],
-  ['booking', /\b(?:book(?:ing|ed)?|reservation\w*|reserv\w*|ticket\w*|seat assignment|rebook\w*|itinerary|buchung\w*|gebucht|reservierung\w*|fahrkarte\w*|sitzplatz\w*|sparpreis)\b/i],
-  ['technical_outage', /\b(?:website|app|online|crash\w*|outage|down|error|login|log in|wifi|wi-fi|internet|system\w*|server|webseite|störung\w*|stoerung\w*|signalstörung\w*|weichenstörung\w*|stellwerk\w*|ausgefallen|wlan|netz|funkloch|kaputt)\b/i],
-  ['product_defect', /\b(?:broken|damaged|defect\w*|faulty|dirty|lost (?:my )?(?:bag|luggage)|luggage|baggage|bag|toilet\w*|klimaanlage|heizung|defekt\w*|dreckig|schmutzig\w*|beschädigt\w*|gepäck|toilette\w*|klo)\b/i],
-  ['service_staff', /\b(?:customer service|service|staff|agent\w*|rude|attendant\w*|crew|pilot|employee\w*|support|on hold|hold|representative|call(?:ed)? back|hotline|personal|mitarbeiter\w*|schaffner\w*|zugbegleiter\w*|unfreundlich\w*|kundenservice|servicepoint|auskunft|informationen?|durchsage\w*)\b/i],
+// Keyword rules cover causes the corpora barely contain (billing, pricing,
+// outages of apps/websites, safety) and domains they do not contain at all
+// (banks, shops). Order = priority when several match.
+const RULES: Array<[RootCause, RegExp, string]> = [
+  ['safety', /\b(?:unsafe|dangerous|danger|injur\w*|hurt|assault\w*|harass\w*|violen\w*|sicherheit\w*|gefährlich\w*|gefahr|verletz\w*|belästig\w*|angegriffen|übergriff\w*|polizeieinsatz\w*)\b/i, 'safety'],
+  ['billing_payment', /\b(?:charg(?:e|ed|es|ing)|overcharg\w*|refunds?|refunded|bill(?:ed|ing|s)?|invoices?|payments?|paid|fees?|overdraft|debit\w*|credit card|debt|debt collect\w*|collection agency|collector|mortgage|escrow|loan|interest rate|credit report|credit score|unauthori[sz]ed|rechnung\w*|erstattung\w*|zahlung\w*|gebühr\w*|abbuchung\w*|abgebucht|lastschrift\w*|mahnung\w*|inkasso|konto|geld zurück|überweisung\w*)\b/i, 'billing or payment'],
+  ['cancellation', /\b(?:cancel+(?:ed|ing|ation|ations|s)?|ausfall|ausgefallen|fällt aus|faellt aus|gestrichen|zugausfall\w*|storn\w*|kündig\w*)\b/i, 'cancellation'],
+  ['technical_outage', /\b(?:website|web site|app|online|crash\w*|outage|is down|went down|error message|log ?in|wifi|wi-fi|internet|server|webseite|störung\w*|stoerung\w*|signalstörung\w*|weichenstörung\w*|stellwerk\w*|wlan|funkloch|netz)\b/i, 'technical problem'],
+  ['delivery_delay', /\b(?:late|delay\w*|deliver\w*|tracking|package|parcel|shipment|missed (?:my )?connection|still waiting|verspät\w*|verspaetung\w*|verzöger\w*|anschluss verpasst|lieferung\w*|geliefert|paket\w*|sendung\w*)\b/i, 'delay'],
+  ['pricing', /\b(?:prices?|pricing|expensive|overpriced|fares?|costs?|preis\w*|teuer\w*|preiserhöhung\w*)\b/i, 'price'],
+  ['booking', /\b(?:booking|booked|book a|reservation\w*|rebook\w*|itinerary|seat assignment|buchung\w*|gebucht|reservier\w*|fahrkarte\w*|ticket\w*|sitzplatzreserv\w*)\b/i, 'booking'],
+  ['product_defect', /\b(?:broken|damaged|defect\w*|faulty|dirty|lost (?:my )?(?:bag|luggage)|luggage|baggage|toilet\w*|klimaanlage|heizung|defekt\w*|kaputt\w*|dreckig|schmutzig\w*|beschädigt\w*|gepäck|toilette\w*|klo)\b/i, 'defect or condition'],
+  ['service_staff', /\b(?:customer service|customer care|staff|agent|rude|attendant\w*|crew|employees?|representative|on hold|hotline|call center|support|mitarbeiter\w*|schaffner\w*|zugbegleiter\w*|unfreundlich\w*|kundenservice|kundendienst|servicepoint|personal)\b/i, 'staff or customer service'],
 ];
 
-export function ruleRootCause(text: string, _lang: Language): RootCause | null {
+export function ruleRootCause(text: string): RootCause | null {
   for (const [cause, re] of RULES) if (re.test(text)) return cause;
   return null;
 }
+
+export interface RootCauseResult {
+  rootCause: RootCause;
+  /** Probability from the model, or null when a keyword rule decided. */
+  probability: number | null;
+}
+
+/**
+ * The trained model decides when it is confident about a cause it knows;
+ * otherwise explicit keywords win; otherwise the model's best guess.
+ */
+export function decideRootCause(text: string, a: Analysed | null, model: Classifier<RootCause> | undefined): RootCauseResult {
+  const rule = ruleRootCause(text);
+  if (!model || !a) return { rootCause: rule ?? 'other', probability: null };
+  const p = model.probabilities(a, true);
+  let best = 0;
+  for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
+  const top = model.labels[best];
+  if (top !== 'other' && p[best] >= 0.5) return { rootCause: top, probability: p[best] };
+  if (rule) return { rootCause: rule, probability: null };
+  return { rootCause: top, probability: p[best] };
+}
+
+export const ROOT_CAUSE_CUE: Record<RootCause, string> = {
+  delivery_delay: 'about a delay',
+  billing_payment: 'about billing or payment',
+  cancellation: 'about a cancellation',
+  service_staff: 'about staff or customer service',
+  product_defect: 'about a defect or poor condition',
+  technical_outage: 'about a technical outage',
+  booking: 'about booking or tickets',
+  pricing: 'about prices',
+  safety: 'about safety',
+  other: 'cause unclear',
+};

@@ -1,3 +1,6 @@
+import type { FeatureConfig } from './features';
+import type { LinearTable } from './linear-model';
+
 export type Language = 'en' | 'de';
 export type SentimentLabel = 'negative' | 'neutral' | 'positive';
 export type RootCause =
@@ -47,13 +50,20 @@ export interface TextAnalyzer {
   analyze(text: string, languageHint?: string): TextAnalysis;
 }
 
-/** Per-language trained sentiment model; absent until `npm run train` has produced it. */
-export interface SentimentModelData {
-  [key: string]: unknown;
+
+/** A linear classifier over hashed features with a softmax calibrator. */
+export interface ClassifierModel<L extends string> {
+  labels: L[];
+  features: FeatureConfig;
+  table: LinearTable;
+  /** K×K (row-major) and K bias of the calibrator applied to the raw scores. */
+  calibA: number[];
+  calibB: number[];
 }
 
 /** Everything the analyzer needs, already parsed; produced by scripts/train.ts. */
 export interface ModelBundle {
   version: string;
-  sentiment: Partial<Record<Language, SentimentModelData>>;
+  sentiment: Partial<Record<Language, ClassifierModel<SentimentLabel>>>;
+  rootCause: Partial<Record<Language, ClassifierModel<RootCause>>>;
 }
