@@ -64,7 +64,9 @@ export function createTextAnalyzer(models: ModelBundle): TextAnalyzer {
       const sentimentConfidence = Math.max(pNeg, pNeu, pPos);
 
       const legal = detectLegal(input);
-      const rc = decideRootCause(input, input.trim() ? a : null, lm.rootCause);
+      // Praise has no root cause to act on; neutral texts keep theirs because a
+      // question like "how do I cancel?" is exactly what churn scoring needs.
+      const rc = label === 'positive' ? { rootCause: 'other' as RootCause } : decideRootCause(input, input.trim() ? a : null, lm.rootCause);
 
       const cues = [...legal.cues];
       if (a.lexNeg >= STRONG_WORDING && label === 'negative') {
