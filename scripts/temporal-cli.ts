@@ -76,6 +76,8 @@ export interface DevServerOptions {
   dbFile?: string;
   port?: number;
   uiPort?: number | null; // null: headless
+  /** Register our search attributes at start (default true). */
+  registerSearchAttributes?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -117,7 +119,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const cli = findTemporalCli(log);
   const port = opts.port ?? (await freePort());
   const uiPort = opts.uiPort === undefined ? null : opts.uiPort;
-  const searchAttrs = Object.values(SEARCH_ATTRIBUTES);
+  const searchAttrs = opts.registerSearchAttributes === false ? [] : Object.values(SEARCH_ATTRIBUTES);
 
   if (cli.path === null) {
     const { TestWorkflowEnvironment } = await import('@temporalio/testing');
@@ -141,6 +143,16 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   for (const key of searchAttrs) args.push('--search-attribute', `${key.name}=${SA_TYPE_FLAG[key.type]}`);
   // Its own process group, so stopping it never leaves a child behind.
   const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  // Whatever way this process ends, the server does not outlive it.
+  const killOnExit = () => {
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
+  process.once('exit', killOnExit);
+  child.once('exit', () => process.removeListener('exit', killOnExit));
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));

@@ -73,11 +73,11 @@ export async function stopHarness(): Promise<void> {
   if (!shared) return;
   const s = shared;
   shared = undefined;
-  await s.clientConnection.close();
-  await s.connection.close();
-  await s.db.destroy();
-  await s.dropDatabase();
-  await s.server.stop();
+  // Each step runs even if an earlier one fails: the dev server and the database must go.
+  const steps = [() => s.clientConnection.close(), () => s.connection.close(), () => s.db.destroy(), () => s.dropDatabase(), () => s.server.stop()];
+  const errors: unknown[] = [];
+  for (const step of steps) await step().catch((err) => errors.push(err));
+  if (errors.length) throw errors[0];
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
