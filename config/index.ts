@@ -6,7 +6,7 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string | undefined;
-  temporal: { address: string | undefined; namespace: string; taskQueue: string; uiPort: number; cliPath: string | undefined };
+  temporal: { address: string | undefined; namespace: string; taskQueue: string; uiPort: number };
   dataDir: string;
   logLevel: string;
   maxBodyBytes: number;
@@ -41,7 +41,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: env.TEMPORAL_NAMESPACE || 'default',
       taskQueue: env.TEMPORAL_TASK_QUEUE || 'engagement',
       uiPort: num(env, 'TEMPORAL_UI_PORT', 8233, { min: 1, max: 65535 }),
-      cliPath: env.TEMPORAL_CLI_PATH || undefined,
     },
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     logLevel: env.LOG_LEVEL || 'info',
