@@ -1,5 +1,4 @@
 // Activities are built over their dependencies; all wiring happens in worker/.
-import { createHash } from 'node:crypto';
 import type { TextAnalyzer } from '../analysis';
 import { countSuppressed, insertAlerts, openAlertsOf } from '../db/alerts';
 import { loadJourneySnapshot, saveJourneySnapshot } from '../db/customers';
@@ -11,6 +10,9 @@ import type { JourneySnapshot } from '../domain/messages';
 import { assessRisk } from '../domain/risk';
 import type { RuleThresholds } from '../domain/rules';
 import type { CustomerSignal, SignalAnalysis } from '../domain/types';
+import { alertIdFor } from './ids';
+
+export { alertIdFor };
 
 export interface ActivityDeps {
   db: Db;
@@ -43,12 +45,6 @@ export function analyzeSignal(analyzer: TextAnalyzer, signal: CustomerSignal, hi
     source: r.upstreamFields.length > 0 ? 'upstream' : 'model',
     upstreamFields: r.upstreamFields,
   };
-}
-
-/** The same dedup id always gives the same alert id, so a retried activity cannot create a second alert. */
-export function alertIdFor(dedupId: string): string {
-  const h = createHash('sha256').update(dedupId).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 export interface ProcessSignalsInput {

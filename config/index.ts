@@ -1,6 +1,7 @@
 // One typed configuration, read once from the environment. Documented in README "Configuration".
 import path from 'node:path';
 import { DEFAULT_THRESHOLDS, type RuleThresholds } from '../domain/rules';
+import { DEFAULT_WINDOW_THRESHOLDS, type WindowThresholds } from '../domain/windows';
 
 export interface Config {
   port: number;
@@ -13,6 +14,7 @@ export interface Config {
   maxBatchSize: number;
   journeyIdleTimeoutMs: number;
   thresholds: RuleThresholds;
+  windows: { thresholds: WindowThresholds; pollMs: number; maxIdleMs: number; batchSize: number };
 }
 
 export class ConfigError extends Error {
@@ -54,6 +56,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       moderate: { churn: moderate, escalation: moderate, legal: moderate, reputation: moderate, financial: moderate },
       compoundMinComponents: num(env, 'RULE_COMPOUND_MIN_COMPONENTS', DEFAULT_THRESHOLDS.compoundMinComponents, { min: 1, max: 5 }),
       cooldownMinutes: num(env, 'ALERT_COOLDOWN_MINUTES', DEFAULT_THRESHOLDS.cooldownMinutes, { min: 0 }),
+    },
+    windows: {
+      thresholds: {
+        ...DEFAULT_WINDOW_THRESHOLDS,
+        warmupHours: num(env, 'WINDOW_WARMUP_HOURS', DEFAULT_WINDOW_THRESHOLDS.warmupHours, { min: 0 }),
+        cooldownMinutes: num(env, 'WINDOW_COOLDOWN_MINUTES', DEFAULT_WINDOW_THRESHOLDS.cooldownMinutes, { min: 0 }),
+        lookbackHours: num(env, 'WINDOW_LOOKBACK_HOURS', DEFAULT_WINDOW_THRESHOLDS.lookbackHours, { min: 1 }),
+      },
+      pollMs: num(env, 'WINDOW_POLL_MS', 1000, { min: 50 }),
+      maxIdleMs: num(env, 'WINDOW_MAX_IDLE_MS', 5000, { min: 50 }),
+      batchSize: num(env, 'WINDOW_BATCH_SIZE', 2000, { min: 1 }),
     },
   };
 }

@@ -11,6 +11,7 @@ import { createDb, migrate } from '../db';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { createWorker } from '../worker/create';
 import { ensureSearchAttributes } from '../worker/search-attributes';
+import { ensureWindowRules } from '../worker/window-rules';
 import { startDevServer } from './temporal-cli';
 
 async function run() {
@@ -74,6 +75,7 @@ async function run() {
       taskQueue: config.temporal.taskQueue,
     });
     const running = worker.run();
+    await ensureWindowRules(client, config);
     cleanup.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;

@@ -124,7 +124,7 @@ export async function eventually<T>(fn: () => Promise<T | null | undefined | fal
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${(last instanceof Error ? last.message : JSON.stringify(last))?.slice(0, 300)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

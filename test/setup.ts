@@ -1,5 +1,6 @@
 // Mocha root hooks: one dev server, one database and one worker for the whole run.
-import { startHarness, startWorker, stopHarness } from './harness';
+import { ensureWindowRules } from '../worker/window-rules';
+import { h, startHarness, startWorker, stopHarness, testConfig } from './harness';
 
 export const DEFAULT_TASK_QUEUE = 'engagement';
 let stopWorker: (() => Promise<void>) | undefined;
@@ -9,6 +10,8 @@ export const mochaHooks = {
     this.timeout(180_000);
     await startHarness();
     stopWorker = (await startWorker(DEFAULT_TASK_QUEUE)).stop;
+    const config = testConfig();
+    await ensureWindowRules(h().client, { ...config, windows: { ...config.windows, pollMs: 200, maxIdleMs: 1000 } });
   },
   async afterAll(this: Mocha.Context) {
     this.timeout(60_000);

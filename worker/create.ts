@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { createWindowActivities } from '../activities/windows';
 
 export interface WorkerDeps extends ActivityDeps {
   connection: NativeConnection;
@@ -17,7 +18,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
-    activities: createActivities(deps),
+    activities: { ...createActivities(deps), ...createWindowActivities(deps) },
     // Journeys are many and mostly idle: cache the busy ones, not all of them.
     maxCachedWorkflows: 2000,
   });

@@ -1,4 +1,4 @@
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadTextAnalyzer } from '../analysis';
 import { loadConfig, requireDatabaseUrl } from '../config';
@@ -6,6 +6,7 @@ import { createDb } from '../db';
 import { createLogger } from '../api/logger';
 import { createWorker } from './create';
 import { ensureSearchAttributes } from './search-attributes';
+import { ensureWindowRules } from './window-rules';
 
 async function run() {
   const config = loadConfig();
@@ -16,6 +17,7 @@ async function run() {
   try {
     const added = await ensureSearchAttributes(admin, config.temporal.namespace);
     if (added.length) log.info({ added }, 'registered search attributes');
+    await ensureWindowRules(new Client({ connection: admin, namespace: config.temporal.namespace }), config);
   } finally {
     await admin.close();
   }
