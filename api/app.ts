@@ -2,11 +2,13 @@ import type { Client } from '@temporalio/client';
 import express from 'express';
 import type { Config } from '../config';
 import type { Db } from '../db';
+import { AlertFeed } from './alert-feed';
 import { errorHandler, notFound } from './errors';
 import { JourneyGateway } from './journeys';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics';
 import { openApiDocument } from './openapi';
+import { alertStreamHandler } from './routes/alert-stream';
 import { createAlertsRouter } from './routes/alerts';
 import { createCustomersRouter } from './routes/customers';
 import { createSignalsRouter } from './routes/signals';
@@ -28,6 +30,7 @@ export function createApp({ config, db, client, log }: AppDeps) {
     idleTimeoutMs: config.journeyIdleTimeoutMs,
   });
   const metrics = createMetrics();
+  const feed = new AlertFeed({ db, databaseUrl: config.databaseUrl, log });
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -66,12 +69,13 @@ export function createApp({ config, db, client, log }: AppDeps) {
   });
 
   app.use('/v1/signals', createSignalsRouter({ db, journeys, maxBatchSize: config.maxBatchSize }));
+  app.get('/v1/alerts/stream', alertStreamHandler(feed));
   app.use('/v1/alerts', createAlertsRouter({ db, journeys }));
   app.use('/v1/customers', createCustomersRouter({ db, journeys }));
   app.use(notFound);
   app.use(errorHandler(log));
 
-  return { app, journeys };
+  return { app, journeys, feed };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -12,13 +12,15 @@ async function run() {
   // Connection.lazy: the API starts and records signals even while Temporal is still coming up.
   const connection = Connection.lazy({ address: config.temporal.address ?? '127.0.0.1:7233' });
   const client = new Client({ connection, namespace: config.temporal.namespace });
-  const { app, journeys } = createApp({ config, db, client, log });
+  const { app, journeys, feed } = createApp({ config, db, client, log });
   journeys.startSweep();
   const server = app.listen(config.port, config.host, () => log.info(`API listening on http://${config.host}:${config.port}`));
 
   const shutdown = async () => {
     log.info('shutting down');
     server.close();
+    server.closeAllConnections(); // open event streams would hold the server forever
+    await feed.close();
     await journeys.stopSweep();
     await connection.close();
     await db.destroy();

@@ -39,7 +39,7 @@ export interface Alert {
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
-function fromRow(r: Record<string, any>): Alert {
+export function alertFromRow(r: Record<string, any>): Alert {
   return {
     id: r.id,
     type: r.type,
@@ -87,7 +87,7 @@ export async function insertAlerts(db: Db, alerts: NewAlert[]): Promise<Alert[]>
         rows.map((r: Record<string, any>) => ({ alert_id: r.id, action: 'created', actor: 'system', data: JSON.stringify({ rule: r.type }) })),
       );
     }
-    return rows.map(fromRow);
+    return rows.map(alertFromRow);
   });
 }
 
@@ -143,7 +143,7 @@ export async function listAlerts(db: Db, f: AlertFilter, limit: number, cursor?:
     q.where((w: any) => w.where('created_at', '<', at).orWhere((w2: any) => w2.where('created_at', '=', at).andWhere('id', '<', id)));
   }
   const rows = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit + 1);
-  const items = rows.slice(0, limit).map(fromRow);
+  const items = rows.slice(0, limit).map(alertFromRow);
   return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]) : null };
 }
 
@@ -166,7 +166,7 @@ export async function getAlert(db: Db, id: string) {
   if (!row) throw new NotFoundError('alert', id);
   const events = await db('alert_events').where({ alert_id: id }).orderBy('id');
   return {
-    ...fromRow(row),
+    ...alertFromRow(row),
     timeline: events.map((e: Record<string, any>) => ({ action: e.action, actor: e.actor, note: e.note, data: e.data, at: iso(e.at) })),
   };
 }
@@ -190,6 +190,6 @@ export async function changeAlertStatus(db: Db, id: string, action: AlertAction,
     const patch = to === 'acknowledged' ? { acknowledged_at: now, acknowledged_by: actor } : { resolved_at: now, resolved_by: actor };
     const [updated] = await trx('alerts').where({ id }).update({ status: to, ...patch }).returning('*');
     await trx('alert_events').insert({ alert_id: id, action: to, actor, note, at: now });
-    return fromRow(updated);
+    return alertFromRow(updated);
   });
 }

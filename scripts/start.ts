@@ -81,13 +81,14 @@ async function run() {
       await running;
     });
 
-    const { app, journeys } = createApp({ config: { ...config, databaseUrl }, db, client, log });
+    const { app, journeys, feed } = createApp({ config: { ...config, databaseUrl }, db, client, log });
+    cleanup.push(() => feed.close());
     journeys.startSweep();
     cleanup.push(() => journeys.stopSweep());
     const server = await new Promise<import('node:http').Server>((resolve) => {
       const s = app.listen(config.port, config.host, () => resolve(s));
     });
-    cleanup.push(() => new Promise((r) => server.close(r)));
+    cleanup.push(() => new Promise((r) => (server.close(r), server.closeAllConnections())));
 
     console.log(
       [

@@ -106,8 +106,8 @@ export async function startWorker(taskQueue: string): Promise<{ worker: Worker; 
 
 /** The API over the shared database and Temporal, plus a supertest agent. */
 export function startApi(config: Config = testConfig()) {
-  const { app, journeys } = createApp({ config, db: h().db, client: h().client, log });
-  return { app, journeys, http: supertest(app) };
+  const { app, journeys, feed } = createApp({ config, db: h().db, client: h().client, log });
+  return { app, journeys, feed, http: supertest(app) };
 }
 
 export const uniqueCustomer = (prefix = 'cust') => `${prefix}-${randomUUID().slice(0, 12)}`;
