@@ -12,6 +12,11 @@ import { alertStreamHandler } from './routes/alert-stream';
 import { createAlertsRouter } from './routes/alerts';
 import { createCustomersRouter } from './routes/customers';
 import { createSignalsRouter } from './routes/signals';
+import { createIngest } from './ingest';
+import { createOutreachService } from './outreach-service';
+import { createOutreachRouter } from './routes/outreach';
+import { createSurveyRouter } from './routes/survey';
+import { createWebhooksRouter } from './routes/webhooks';
 
 export interface AppDeps {
   config: Config;
@@ -28,7 +33,10 @@ export function createApp({ config, db, client, log }: AppDeps) {
     taskQueue: config.temporal.taskQueue,
     thresholds: config.thresholds,
     idleTimeoutMs: config.journeyIdleTimeoutMs,
+    outreachPolicy: config.outreach,
   });
+  const ingest = createIngest({ db, journeys });
+  const outreach = createOutreachService({ db, journeys, ingest });
   const metrics = createMetrics();
   const feed = new AlertFeed({ db, databaseUrl: config.databaseUrl, log });
   const app = express();
@@ -72,6 +80,21 @@ export function createApp({ config, db, client, log }: AppDeps) {
   app.get('/v1/alerts/stream', alertStreamHandler(feed));
   app.use('/v1/alerts', createAlertsRouter({ db, journeys }));
   app.use('/v1/customers', createCustomersRouter({ db, journeys }));
+  app.use(
+    '/v1/webhooks',
+    createWebhooksRouter({
+      db,
+      journeys,
+      ingest,
+      outreach,
+      log,
+      twilioAuthToken: config.twilio?.authToken ?? null,
+      publicBaseUrl: config.publicBaseUrl,
+      crmToken: config.crmWebhookToken,
+    }),
+  );
+  app.use('/v1', createOutreachRouter({ db }));
+  app.use(createSurveyRouter({ db, secret: config.survey.secret, outreach }));
   app.use(notFound);
   app.use(errorHandler(log));
 

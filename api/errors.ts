@@ -8,6 +8,11 @@ const STATUS_BY_CODE: Record<string, number> = {
   not_found: 404,
   invalid_transition: 409,
   idempotency_conflict: 409,
+  already_answered: 409,
+  conflict: 409,
+  unauthorized: 401,
+  forbidden: 403,
+  gone: 410,
 };
 
 /** Parses with a zod schema or throws a 400 that names each bad field and why. */

@@ -3,6 +3,8 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db';
 import { markDelivered, markDeliveryFailed, pendingSignals } from '../db/signals';
 import type { RuleThresholds } from '../domain/rules';
+import type { OutreachPolicy } from '../domain/outreach';
+import type { SignalDefinition } from '@temporalio/common';
 import {
   alertStatusChanged,
   customerSignal,
@@ -23,6 +25,8 @@ export interface JourneyGatewayDeps {
   thresholds: RuleThresholds;
   idleTimeoutMs: number;
   log: Logger;
+  /** Handed to journeys they start; null: no outreach. */
+  outreachPolicy?: OutreachPolicy | null;
 }
 
 export interface Delivery {
@@ -123,6 +127,17 @@ export class JourneyGateway {
     }
   }
 
+  /** Signals a workflow that may have ended; false when it is not running (the database has the fact anyway). */
+  async signalWorkflow<Args extends unknown[]>(workflowId: string, def: SignalDefinition<Args>, ...args: Args): Promise<boolean> {
+    try {
+      await this.deps.client.workflow.getHandle(workflowId).signal(def, ...args);
+      return true;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) this.deps.log.warn({ err, workflowId, signal: def.name }, 'could not signal workflow');
+      return false;
+    }
+  }
+
   /** The live risk profile, or null when the customer has no running journey. */
   async riskProfile(workflowId: string): Promise<RiskProfile | null> {
     try {
@@ -134,6 +149,7 @@ export class JourneyGateway {
   }
 
   private journeyInput(customerId: string): JourneyInput {
-    return { customerId, thresholds: this.deps.thresholds, idleTimeoutMs: this.deps.idleTimeoutMs };
+    const { thresholds, idleTimeoutMs, outreachPolicy } = this.deps;
+    return { customerId, thresholds, idleTimeoutMs, ...(outreachPolicy ? { outreachPolicy } : {}) };
   }
 }

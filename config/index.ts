@@ -1,6 +1,10 @@
 // One typed configuration, read once from the environment. Documented in README "Configuration".
 import path from 'node:path';
 import { DEFAULT_THRESHOLDS, type RuleThresholds } from '../domain/rules';
+import { DEFAULT_OUTREACH_POLICY, isValidTimeZone, parseQuietHours, type OutreachPolicy } from '../domain/outreach';
+import { ALERT_TYPES, RISK_TIERS, type AlertType, type RiskTier } from '../domain/types';
+import type { SalesforceConfig } from '../integrations/salesforce';
+import type { TwilioConfig } from '../integrations/sms';
 import { DEFAULT_WINDOW_THRESHOLDS, type WindowThresholds } from '../domain/windows';
 
 export interface Config {
@@ -14,6 +18,17 @@ export interface Config {
   maxBatchSize: number;
   journeyIdleTimeoutMs: number;
   thresholds: RuleThresholds;
+  /** Where customers and Twilio reach the API: survey links and webhook signature URLs. */
+  publicBaseUrl: string;
+  /** null: SMS go to the outbox table. */
+  twilio: TwilioConfig | null;
+  /** null: CRM cases go to the outbox table. */
+  salesforce: SalesforceConfig | null;
+  /** Bearer token of POST /v1/webhooks/crm; unset: the CRM webhook refuses every call. */
+  crmWebhookToken: string | undefined;
+  survey: { secret: string; isDevSecret: boolean };
+  /** null: no automated outreach (OUTREACH_ENABLED=false). */
+  outreach: OutreachPolicy | null;
   windows: { thresholds: WindowThresholds; pollMs: number; maxIdleMs: number; batchSize: number };
 }
 
@@ -32,10 +47,66 @@ function num(env: NodeJS.ProcessEnv, name: string, fallback: number, { min = -In
   return v;
 }
 
+export const DEV_SURVEY_SECRET = 'dev-survey-secret-change-me';
+
+/** All of a group of variables, or none of them. */
+function group<K extends string>(env: NodeJS.ProcessEnv, names: Record<K, string>): Record<K, string> | null {
+  const set = Object.values<string>(names).filter((n) => env[n]);
+  if (set.length === 0) return null;
+  const missing = Object.values<string>(names).filter((n) => !env[n]);
+  if (missing.length) throw new ConfigError(missing[0], `is required when ${set.join(', ')} ${set.length > 1 ? 'are' : 'is'} set`);
+  return Object.fromEntries(Object.entries<string>(names).map(([k, n]) => [k, env[n] as string])) as Record<K, string>;
+}
+
+function list<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T[]): T[] {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.find((i) => !allowed.includes(i as T));
+  if (bad) throw new ConfigError(name, `"${bad}" is not one of ${allowed.join(', ')}`);
+  return items as T[];
+}
+
+function outreachPolicy(env: NodeJS.ProcessEnv): OutreachPolicy | null {
+  if (['false', '0', 'off'].includes((env.OUTREACH_ENABLED ?? '').toLowerCase())) return null;
+  const d = DEFAULT_OUTREACH_POLICY;
+  const hours = (name: string, fallbackMs: number) => num(env, name, fallbackMs / 3600_000, { min: 0 }) * 3600_000;
+  let quietHours = d.quietHours;
+  if (env.OUTREACH_QUIET_HOURS !== undefined) {
+    try {
+      quietHours = parseQuietHours(env.OUTREACH_QUIET_HOURS);
+    } catch (err) {
+      throw new ConfigError('OUTREACH_QUIET_HOURS', (err as Error).message);
+    }
+  }
+  const tz = env.OUTREACH_DEFAULT_TIME_ZONE || d.defaultTimeZone;
+  if (!isValidTimeZone(tz)) throw new ConfigError('OUTREACH_DEFAULT_TIME_ZONE', `"${tz}" is not an IANA time zone`);
+  const chain = (env.ESCALATION_CHAIN ?? d.escalation.chain.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  if (chain.length === 0) throw new ConfigError('ESCALATION_CHAIN', 'needs at least one level');
+  return {
+    triggerTiers: list<RiskTier>(env, 'OUTREACH_TRIGGER_TIERS', RISK_TIERS, d.triggerTiers),
+    triggerAlerts: list<AlertType>(env, 'OUTREACH_TRIGGER_ALERTS', ALERT_TYPES, d.triggerAlerts),
+    quietHours,
+    defaultTimeZone: tz,
+    surveyDeadlineMs: hours('OUTREACH_SURVEY_DEADLINE_HOURS', d.surveyDeadlineMs),
+    reminderAfterMs: hours('OUTREACH_REMINDER_AFTER_HOURS', d.reminderAfterMs),
+    maxSurveys: num(env, 'OUTREACH_MAX_SURVEYS', d.maxSurveys, { min: 0 }),
+    surveyWindowMs: num(env, 'OUTREACH_SURVEY_WINDOW_DAYS', d.surveyWindowMs / 86_400_000, { min: 0 }) * 86_400_000,
+    maxMessagesPerWeek: num(env, 'OUTREACH_MAX_MESSAGES_PER_WEEK', d.maxMessagesPerWeek, { min: 0 }),
+    recheckMs: num(env, 'OUTREACH_RECHECK_MINUTES', d.recheckMs / 60_000, { min: 0 }) * 60_000,
+    escalation: { renotifyMs: num(env, 'ESCALATION_RENOTIFY_MINUTES', d.escalation.renotifyMs / 60_000, { min: 0.001 }) * 60_000, chain },
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const moderate = num(env, 'RULE_MODERATE_THRESHOLD', DEFAULT_THRESHOLDS.moderate.churn, { min: 0, max: 1 });
+  const port = num(env, 'PORT', 3000, { min: 0, max: 65535 });
+  const twilioVars = group(env, { accountSid: 'TWILIO_ACCOUNT_SID', authToken: 'TWILIO_AUTH_TOKEN', from: 'TWILIO_FROM' });
+  const sfVars = group(env, { instanceUrl: 'SALESFORCE_INSTANCE_URL', accessToken: 'SALESFORCE_ACCESS_TOKEN' });
+  const publicBaseUrl = (env.PUBLIC_BASE_URL || `http://127.0.0.1:${port}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/]+/.test(publicBaseUrl)) throw new ConfigError('PUBLIC_BASE_URL', `must be an http(s) URL, got "${publicBaseUrl}"`);
   return {
-    port: num(env, 'PORT', 3000, { min: 0, max: 65535 }),
+    port,
     host: env.HOST || '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
     temporal: {
@@ -49,6 +120,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: num(env, 'MAX_BODY_BYTES', 1_000_000, { min: 1024 }),
     maxBatchSize: num(env, 'MAX_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
     journeyIdleTimeoutMs: num(env, 'JOURNEY_IDLE_DAYS', 30, { min: 0.0001 }) * 24 * 3600 * 1000,
+    publicBaseUrl,
+    twilio: twilioVars ? { ...twilioVars, ...(env.TWILIO_BASE_URL ? { baseUrl: env.TWILIO_BASE_URL } : {}) } : null,
+    salesforce: sfVars
+      ? {
+          ...sfVars,
+          apiVersion: env.SALESFORCE_API_VERSION || '60.0',
+          escalationIdField: env.SALESFORCE_CASE_ESCALATION_FIELD || 'Engagement_Escalation_Id__c',
+        }
+      : null,
+    crmWebhookToken: env.CRM_WEBHOOK_TOKEN || undefined,
+    survey: { secret: env.SURVEY_SECRET || DEV_SURVEY_SECRET, isDevSecret: !env.SURVEY_SECRET },
+    outreach: outreachPolicy(env),
     thresholds: {
       churnMin: num(env, 'RULE_CHURN_MIN', DEFAULT_THRESHOLDS.churnMin, { min: 0, max: 1 }),
       sentimentMax: num(env, 'RULE_SENTIMENT_MAX', DEFAULT_THRESHOLDS.sentimentMax, { min: -1, max: 1 }),

@@ -2,6 +2,8 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { HistoryEntry } from './history';
+import type { OutreachPolicy } from './outreach';
+import type { OutreachMemory } from './outreach-messages';
 import type { Cooldowns, RuleThresholds } from './rules';
 import type { AlertStatus, AlertType, CustomerSignal, RiskComponents, RiskTier } from './types';
 
@@ -37,6 +39,9 @@ export interface JourneyInput {
   thresholds: RuleThresholds;
   idleTimeoutMs: number;
   snapshot?: JourneySnapshot;
+  /** Absent: this journey starts no outreach (also how older histories replay). */
+  outreachPolicy?: OutreachPolicy;
+  outreach?: OutreachMemory;
 }
 
 export interface RiskProfile {

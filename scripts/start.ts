@@ -10,6 +10,7 @@ import { loadConfig } from '../config';
 import { createDb, migrate } from '../db';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { createWorker } from '../worker/create';
+import { createIntegrations, describeIntegrations } from '../integrations';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { ensureWindowRules } from '../worker/window-rules';
 import { startDevServer } from './temporal-cli';
@@ -73,6 +74,9 @@ async function run() {
       connection: workerConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
+      ...createIntegrations(config, db),
+      surveySecret: config.survey.secret,
+      publicBaseUrl: config.publicBaseUrl,
     });
     const running = worker.run();
     await ensureWindowRules(client, config);
@@ -99,6 +103,7 @@ async function run() {
         `  Temporal:        ${temporalAddress} (namespace ${config.temporal.namespace}, task queue ${config.temporal.taskQueue})`,
         `  Postgres:        ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite, data in ${path.join(config.dataDir, 'pglite')}`}`,
         `  Data folder:     ${config.dataDir}`,
+        ...describeIntegrations(config).map((l) => `  ${l}`),
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),

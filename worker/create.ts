@@ -1,8 +1,10 @@
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createWindowActivities } from '../activities/windows';
+import { createOutreachActivities, type OutreachDeps } from '../activities/outreach';
 
-export interface WorkerDeps extends ActivityDeps {
+/** sms, crm (default: the outbox), surveySecret and publicBaseUrl for the outreach activities. */
+export interface WorkerDeps extends ActivityDeps, Omit<OutreachDeps, 'db'> {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
@@ -18,7 +20,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
-    activities: { ...createActivities(deps), ...createWindowActivities(deps) },
+    activities: { ...createActivities(deps), ...createWindowActivities(deps), ...createOutreachActivities(deps) },
     // Journeys are many and mostly idle: cache the busy ones, not all of them.
     maxCachedWorkflows: 2000,
   });

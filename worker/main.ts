@@ -5,6 +5,7 @@ import { loadConfig, requireDatabaseUrl } from '../config';
 import { createDb } from '../db';
 import { createLogger } from '../api/logger';
 import { createWorker } from './create';
+import { createIntegrations, describeIntegrations } from '../integrations';
 import { ensureSearchAttributes } from './search-attributes';
 import { ensureWindowRules } from './window-rules';
 
@@ -29,7 +30,11 @@ async function run() {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
+      ...createIntegrations(config, db),
+      surveySecret: config.survey.secret,
+      publicBaseUrl: config.publicBaseUrl,
     });
+    for (const line of describeIntegrations(config)) log.info(line);
     log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
     await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
   } finally {

@@ -1,3 +1,4 @@
 // The worker bundles this module: it is the deterministic sandbox's only entry point.
 export { customerJourneyWorkflow } from './journey';
 export { windowRulesWorkflow } from './windows';
+export { outreachWorkflow } from './outreach';

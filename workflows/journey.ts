@@ -20,6 +20,7 @@ import {
   type RiskProfile,
 } from '../domain/messages';
 import type { CustomerSignal } from '../domain/types';
+import { OutreachStarter } from './outreach';
 
 // Regular activities, not local ones: with local activities, a query that arrived while one ran
 // could split a workflow task so that replay saw signals in another order (caught by the
@@ -41,6 +42,7 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
   let state: JourneySnapshot | null = input.snapshot ?? null;
   const queue: CustomerSignal[] = [];
   const current = () => state ?? emptySnapshot();
+  const outreach = input.outreachPolicy ? new OutreachStarter(customerId, input.outreachPolicy, input.outreach) : null;
 
   let published = '';
   function publish() {
@@ -87,11 +89,12 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
       const result = await acts.processSignals({ customerId, workflowId: workflowInfo().workflowId, thresholds, state: sent, signals: batch });
       state = keepResolved(sent, state, result.state);
       publish();
+      if (outreach) await outreach.afterBatch(state, result.alertIds, batch);
     }
 
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      if (queue.length === 0) await continueAsNew<typeof customerJourneyWorkflow>({ ...input, snapshot: current() });
+      if (queue.length === 0) await continueAsNew<typeof customerJourneyWorkflow>({ ...input, snapshot: current(), outreach: outreach?.snapshot() });
     }
   }
 }

@@ -2,6 +2,11 @@ import { Router } from 'express';
 import type { Db } from '../../db';
 import { openAlertsOf } from '../../db/alerts';
 import { loadJourneySnapshot } from '../../db/customers';
+import { listOutreach } from '../../db/outreach';
+import { getProfile, putProfile } from '../../db/profiles';
+import { ConflictError } from '../../domain/errors';
+import { parse } from '../errors';
+import { CustomerProfileSchema } from '../outreach-schemas';
 import { NotFoundError } from '../../domain/errors';
 import { journeyWorkflowId } from '../../domain/messages';
 import type { JourneyGateway } from '../journeys';
@@ -15,16 +20,50 @@ export function createCustomersRouter({ db, journeys }: { db: Db; journeys: Jour
     const workflowId = journeyWorkflowId(customerId);
     const live = await journeys.riskProfile(workflowId);
     const signals = await db('signals').where({ customer_id: customerId }).count({ n: '*' }).first();
-    if (!live && !Number(signals?.n)) throw new NotFoundError('customer', customerId);
+    const profile = await getProfile(db, customerId);
+    if (!live && !Number(signals?.n) && !profile) throw new NotFoundError('customer', customerId);
     const snapshot = live ? null : await loadJourneySnapshot(db, customerId);
     res.json({
       id: customerId,
       workflowId,
+      profile,
       journeyRunning: live !== null,
       signalCount: Number(signals?.n ?? 0),
       openAlerts: await openAlertsOf(db, customerId),
       riskProfile: live ?? (snapshot?.last ? { ...snapshot.last, signalsProcessed: snapshot.signalsProcessed } : null),
     });
+  });
+
+  // The contact profile (a CRM or an operator keeps it); STOP opt-outs survive it.
+  router.put('/:id', async (req, res) => {
+    const customerId = req.params.id;
+    if (!/^[A-Za-z0-9._:@\-]{1,128}$/.test(customerId)) throw new NotFoundError('customer', customerId);
+    const b = parse(CustomerProfileSchema, req.body);
+    try {
+      const { profile, created } = await putProfile(db, customerId, {
+        externalId: b.externalId ?? null,
+        name: b.name ?? null,
+        phone: b.phone ?? null,
+        email: b.email ?? null,
+        locale: b.locale ?? null,
+        timeZone: b.timeZone ?? null,
+        consents: b.consents ?? { sms: false, email: false, analysis: true },
+      });
+      res.status(created ? 201 : 200).json(profile);
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') {
+        throw new ConflictError('conflict', `externalId ${b.externalId} belongs to another customer`, [{ field: 'externalId', reason: 'already used by another customer' }]);
+      }
+      throw err;
+    }
+  });
+
+  // Messages sent (or recorded in the outbox), their status and survey link, the answer and the outcome.
+  router.get('/:id/outreach', async (req, res) => {
+    const customerId = req.params.id;
+    const items = await listOutreach(db, customerId);
+    if (items.length === 0 && !(await getProfile(db, customerId))) throw new NotFoundError('customer', customerId);
+    res.json({ items, nextCursor: null });
   });
 
   return router;

@@ -1,42 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Db } from '../../db';
-import { getSignal, recordSignals, type AcceptStatus, type SignalToRecord } from '../../db/signals';
+import { getSignal } from '../../db/signals';
 import { InvalidInputError, NotFoundError } from '../../domain/errors';
-import { journeyWorkflowId } from '../../domain/messages';
-import type { CustomerSignal } from '../../domain/types';
 import { parse } from '../errors';
+import { createIngest } from '../ingest';
 import type { JourneyGateway } from '../journeys';
-import { SignalBatchSchema, SignalSchema, type SignalBody } from '../schemas';
-
-/** Stable JSON (sorted keys): the same payload always hashes the same. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
-
-function toRecord(body: SignalBody, receivedAt: string): SignalToRecord {
-  const signal: CustomerSignal = {
-    id: body.id ?? randomUUID(),
-    customerId: body.customerId,
-    type: body.type,
-    channel: body.channel ?? null,
-    text: body.text ?? null,
-    language: body.language ?? null,
-    occurredAt: body.occurredAt ? new Date(body.occurredAt).toISOString() : receivedAt,
-    location: body.location ?? null,
-    rootCause: body.rootCause ?? null,
-    analysis: body.analysis ?? null,
-    metadata: body.metadata ?? null,
-  };
-  return { signal, payloadHash: createHash('sha256').update(canonical(body)).digest('hex'), workflowId: journeyWorkflowId(body.customerId) };
-}
+import { SignalBatchSchema, SignalSchema } from '../schemas';
 
 const conflictError = (id: string) => ({
   code: 'idempotency_conflict',
@@ -47,14 +16,7 @@ const conflictError = (id: string) => ({
 export function createSignalsRouter({ db, journeys, maxBatchSize }: { db: Db; journeys: JourneyGateway; maxBatchSize: number }) {
   const router = Router();
 
-  async function accept(bodies: SignalBody[]): Promise<{ records: SignalToRecord[]; statuses: AcceptStatus[] }> {
-    const now = new Date().toISOString();
-    const records = bodies.map((b) => toRecord(b, now));
-    const statuses = await recordSignals(db, records);
-    // Only newly accepted signals go to Temporal now; duplicates were delivered (or are pending) already.
-    journeys.deliverSoon(records.filter((_, i) => statuses[i] === 'accepted'));
-    return { records, statuses };
-  }
+  const accept = createIngest({ db, journeys });
 
   router.post('/', async (req, res) => {
     const body = parse(SignalSchema, req.body);

@@ -1,0 +1,321 @@
+// Outreach activities: decide, send, escalate, record. Built over their dependencies like the others.
+import { alertIdFor } from '.';
+import type { Db } from '../db';
+import { insertAlerts } from '../db/alerts';
+import { getOutreach, hasOpenLegalThreat, recentContacts } from '../db/outreach';
+import { contactOf, getProfile, type CustomerProfile } from '../db/profiles';
+import { RECOMMENDED_ACTIONS } from '../domain/actions';
+import {
+  checkContactPressure,
+  chooseChannel,
+  localeOf,
+  reminderMessage,
+  SF_PRIORITY,
+  surveyMessage,
+  type Channel,
+  type OutreachPolicy,
+} from '../domain/outreach';
+import {
+  escalationDedupId,
+  outreachIdOf,
+  outreachWorkflowId,
+  type EscalationReason,
+  type OutreachOutcome,
+  type OutreachResult,
+  type SurveyAnswer,
+} from '../domain/outreach-messages';
+import type { RiskTier, Severity } from '../domain/types';
+import { OutboxCrm, type CrmCases } from '../integrations/crm';
+import { recordInOutbox } from '../integrations/outbox';
+import { OutboxSms, type SmsSender } from '../integrations/sms';
+import { signSurveyToken } from '../integrations/survey-link';
+
+export interface OutreachDeps {
+  db: Db;
+  /** Default: the outbox table. */
+  sms?: SmsSender;
+  /** Default: the outbox table. */
+  crm?: CrmCases;
+  /** Signs survey links; the API verifies them with the same secret. */
+  surveySecret?: string;
+  /** Origin of survey links and of Twilio status callbacks. */
+  publicBaseUrl?: string;
+}
+
+export interface BeginOutreachInput {
+  customerId: string;
+  journeyWorkflowId: string;
+  /** The signal that triggered it: a retried start finds the row it made. */
+  triggerSignalId: string;
+  reason: string;
+  evidence: { signalIds: string[]; tier: RiskTier | null; score: number | null };
+  policy: OutreachPolicy;
+}
+
+export type BeginOutreachResult =
+  | { action: 'start'; outreachId: string; workflowId: string; timeZone: string }
+  | { action: 'running'; workflowId: string }
+  | { action: 'skip'; outreachId: string; reason: string };
+
+export type SendResult = { sent: true; messageId: string; channel: Channel; status: string } | { sent: false; reason: string };
+
+/** Why no message may go to this customer now, or which channel to use. */
+async function contactDecision(
+  db: Db,
+  profile: CustomerProfile | null,
+  kind: 'survey' | 'reminder',
+  policy: OutreachPolicy,
+  now: number,
+  exceptMessageId?: string,
+): Promise<{ ok: true; channel: Channel } | { ok: false; reason: string }> {
+  if (!profile) return { ok: false, reason: 'no_profile' };
+  // Legal first: nothing automated goes out while a legal threat is open.
+  if (await hasOpenLegalThreat(db, profile.id)) return { ok: false, reason: 'legal_threat_open' };
+  const channel = chooseChannel(contactOf(profile));
+  if (!channel) return { ok: false, reason: profile.smsOptedOutAt ? 'sms_opted_out' : 'no_consented_channel' };
+  const horizon = Math.max(policy.surveyWindowMs, 7 * 24 * 3600_000);
+  const pressure = checkContactPressure(await recentContacts(db, profile.id, now - horizon, exceptMessageId), kind, now, policy);
+  if (!pressure.ok) return { ok: false, reason: pressure.reason };
+  return { ok: true, channel };
+}
+
+export function createOutreachActivities(deps: OutreachDeps) {
+  const { db } = deps;
+  const sms = deps.sms ?? new OutboxSms(db);
+  const crm = deps.crm ?? new OutboxCrm(db);
+  const secret = deps.surveySecret ?? 'dev-survey-secret-change-me';
+  const base = (deps.publicBaseUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+
+  return {
+    /**
+     * The journey asks whether to start an outreach. At most one runs per customer; legal threats,
+     * missing consent and the contact-pressure budget stop it before it starts. Every decision is
+     * recorded as an outreach row (skipped ones with their reason).
+     */
+    async beginOutreach(input: BeginOutreachInput): Promise<BeginOutreachResult> {
+      const { customerId, policy } = input;
+      const triggerKey = `signal:${input.triggerSignalId}`;
+      const mine = await db('outreaches').where({ customer_id: customerId, trigger_key: triggerKey }).first();
+      if (mine) return resultOf(mine);
+      const running = await db('outreaches').where({ customer_id: customerId, status: 'running' }).first('workflow_id');
+      if (running) return { action: 'running', workflowId: running.workflow_id };
+
+      const profile = await getProfile(db, customerId);
+      const decision = await contactDecision(db, profile, 'survey', policy, Date.now());
+      const timeZone = profile?.timeZone ?? policy.defaultTimeZone;
+      return db.transaction(async (trx) => {
+        const max = await trx('outreaches').where({ customer_id: customerId }).max({ seq: 'seq' }).first();
+        const seq = Number(max?.seq ?? 0) + 1;
+        const row = {
+          id: outreachIdOf(customerId, seq),
+          customer_id: customerId,
+          seq,
+          trigger_key: triggerKey,
+          trigger: JSON.stringify({ reason: input.reason, ...input.evidence, timeZone }),
+          journey_workflow_id: input.journeyWorkflowId,
+          ...(decision.ok
+            ? { status: 'running', workflow_id: outreachWorkflowId(customerId, seq), channel: decision.channel }
+            : { status: 'skipped', skip_reason: decision.reason, outcome: 'skipped', ended_at: trx.fn.now() }),
+        };
+        const [inserted] = await trx('outreaches').insert(row).onConflict().ignore().returning('*');
+        // Lost a race (another start for this customer): report what is there now.
+        if (!inserted) {
+          const again = await trx('outreaches').where({ customer_id: customerId, trigger_key: triggerKey }).first();
+          if (again) return resultOf(again);
+          const other = await trx('outreaches').where({ customer_id: customerId, status: 'running' }).first('workflow_id');
+          return other ? { action: 'running' as const, workflowId: other.workflow_id } : { action: 'skip' as const, outreachId: row.id, reason: 'conflict' };
+        }
+        return resultOf(inserted);
+      });
+    },
+
+    /**
+     * Sends the survey invitation or the reminder, re-checking consent, legal threats and the
+     * contact-pressure budget right before it goes out. Idempotent per (outreach, kind): a retry
+     * after the provider accepted the message does not send it again.
+     */
+    async sendOutreachMessage(input: { outreachId: string; kind: 'survey' | 'reminder'; expiresAt: number; policy: OutreachPolicy }): Promise<SendResult> {
+      const messageId = `${input.outreachId}/${input.kind}`;
+      const existing = await db('outreach_messages').where({ id: messageId }).first();
+      if (existing && existing.status !== 'sending') return { sent: true, messageId, channel: existing.channel, status: existing.status };
+      const outreach = await getOutreach(db, input.outreachId);
+      if (!outreach) throw new Error(`outreach ${input.outreachId} does not exist`);
+      const profile = await getProfile(db, outreach.customerId);
+      const decision = await contactDecision(db, profile, input.kind, input.policy, Date.now(), messageId);
+      if (!decision.ok) return { sent: false, reason: decision.reason };
+
+      const token = signSurveyToken(secret, { o: input.outreachId, e: Math.floor(input.expiresAt / 1000) });
+      const link = `${base}/s/${token}`;
+      const locale = localeOf(profile!.locale);
+      const body = (input.kind === 'survey' ? surveyMessage : reminderMessage)(locale, profile!.name, link);
+      const to = decision.channel === 'sms' ? profile!.phone! : profile!.email!;
+      // Written before the provider call: a crash in between leaves a 'sending' row that the retry completes.
+      await db('outreach_messages')
+        .insert({
+          id: messageId,
+          outreach_id: input.outreachId,
+          customer_id: outreach.customerId,
+          kind: input.kind,
+          channel: decision.channel,
+          provider: decision.channel === 'sms' ? sms.mode : 'outbox',
+          to_address: to,
+          body,
+          survey_link: link,
+          status: 'sending',
+        })
+        .onConflict('id')
+        .merge(['body', 'survey_link', 'to_address']);
+
+      let providerId: string;
+      let status: string;
+      if (decision.channel === 'sms') {
+        const statusCallback = sms.mode === 'twilio' ? `${base}/v1/webhooks/twilio/status` : null;
+        ({ providerId, status } = await sms.send({ ref: messageId, customerId: outreach.customerId, to, body, statusCallback }));
+      } else {
+        // No email provider: an email is a recorded outbox message.
+        const subject = locale === 'de' ? 'Ihre Meinung ist uns wichtig' : 'We would like to hear from you';
+        providerId = `outbox-${await recordInOutbox(db, { kind: 'email', ref: messageId, customerId: outreach.customerId, recipient: to, subject, body })}`;
+        status = 'recorded';
+      }
+      await db('outreach_messages').where({ id: messageId }).update({ provider_id: providerId, status, status_at: db.fn.now() });
+      return { sent: true, messageId, channel: decision.channel, status };
+    },
+
+    /**
+     * Opens the operator alert (owned by the outreach workflow, so acknowledge/resolve reach it) and
+     * the CRM case, once per escalation: the alert id derives from the outreach, and the case id is
+     * stored; a case created by an attempt that failed before storing it is found in the CRM by our
+     * escalation id.
+     */
+    async escalateOutreach(input: { outreachId: string; reason: EscalationReason; answer: SurveyAnswer | null; notify: string }) {
+      const outreach = await getOutreach(db, input.outreachId);
+      if (!outreach) throw new Error(`outreach ${input.outreachId} does not exist`);
+      const profile = await getProfile(db, outreach.customerId);
+      const dedupId = escalationDedupId(outreach.id);
+      const alertId = alertIdFor(dedupId);
+      const severity: Severity = 'high';
+      const why =
+        input.reason === 'detractor'
+          ? `answered the survey with ${input.answer!.score}/10${input.answer!.comment ? `: "${input.answer!.comment}"` : ''}`
+          : input.reason === 'undeliverable'
+            ? 'could not be reached: the survey message was not delivered'
+            : 'did not answer the survey before the deadline';
+      const signalIds = [...((outreach.trigger.signalIds as string[] | undefined) ?? []), ...(input.answer ? [`survey-${outreach.id}`] : [])];
+      await insertAlerts(db, [
+        {
+          id: alertId,
+          type: 'outreach_escalation',
+          severity,
+          customerId: outreach.customerId,
+          key: 'outreach_escalation',
+          dedupId,
+          workflowId: outreach.workflowId,
+          recommendedAction: RECOMMENDED_ACTIONS.outreach_escalation,
+          evidence: { signalIds, reason: input.reason, answer: input.answer, trigger: outreach.trigger, outreachId: outreach.id },
+          metadata: { outreachId: outreach.id, escalationLevel: 0, notify: input.notify },
+        },
+      ]);
+      await db('outreaches')
+        .where({ id: outreach.id })
+        .whereNull('escalation_reason')
+        .update({ escalation_reason: input.reason, escalation_alert_id: alertId, escalated_at: db.fn.now() });
+
+      let caseId = (await db('outreaches').where({ id: outreach.id }).first('crm_case_id')).crm_case_id as string | null;
+      if (!caseId) {
+        const who = profile?.name ? `${profile.name} (${outreach.customerId})` : outreach.customerId;
+        const c = await crm.ensureCase({
+          escalationId: alertId,
+          customerId: outreach.customerId,
+          customerExternalId: profile?.externalId ?? null,
+          subject: `Unhappy customer ${who}: ${input.reason === 'detractor' ? `survey ${input.answer!.score}/10` : 'no answer to survey'}`,
+          description: [
+            `Customer ${who} ${why}.`,
+            `Outreach ${outreach.id} was started because of ${String(outreach.trigger.reason)} (risk tier ${String(outreach.trigger.tier)}, score ${String(outreach.trigger.score)}).`,
+            `Evidence signals: ${signalIds.join(', ') || 'none'}.`,
+            `Customer external id: ${profile?.externalId ?? 'unknown'}.`,
+            `Operator alert ${alertId}; recommended action: ${RECOMMENDED_ACTIONS.outreach_escalation.en}`,
+          ].join('\n'),
+          priority: SF_PRIORITY[severity],
+          contact: { name: profile?.name ?? null, email: profile?.email ?? null, phone: profile?.phone ?? null },
+        });
+        caseId = c.caseId;
+        await db('outreaches').where({ id: outreach.id }).update({ crm_case_id: caseId });
+        await db('alerts')
+          .where({ id: alertId })
+          .update({ metadata: db.raw(`metadata || ?::jsonb`, [JSON.stringify({ crmCaseId: caseId, crm: crm.mode })]) });
+      }
+      return { alertId, caseId };
+    },
+
+    /** The next level of the escalation chain is told; the last level raises the alert to critical. */
+    async renotifyEscalation(input: { alertId: string; level: number; notify: string; last: boolean }) {
+      await db.transaction(async (trx) => {
+        const already = await trx('alert_events').where({ alert_id: input.alertId, action: 'renotified' }).whereRaw(`(data->>'level')::int = ?`, [input.level]).first('id');
+        if (already) return;
+        const patch: Record<string, unknown> = {
+          metadata: trx.raw(`metadata || ?::jsonb`, [JSON.stringify({ escalationLevel: input.level, notify: input.notify })]),
+        };
+        if (input.last) patch.severity = 'critical';
+        await trx('alerts').where({ id: input.alertId }).update(patch);
+        await trx('alert_events').insert({
+          alert_id: input.alertId,
+          action: 'renotified',
+          actor: 'system',
+          note: `not acknowledged in time: escalated to ${input.notify}`,
+          data: JSON.stringify({ level: input.level, notify: input.notify }),
+        });
+      });
+    },
+
+    /**
+     * Records the outcome (the label the feedback loop learns from). When an operator resolved
+     * the escalation here, the CRM case is closed too; a closure reported by the CRM is not echoed.
+     */
+    async finishOutreach(input: {
+      outreachId: string;
+      outcome: OutreachOutcome;
+      escalationReason: EscalationReason | null;
+      skipReason: string | null;
+      answer: SurveyAnswer | null;
+    }): Promise<OutreachResult> {
+      const o = await getOutreach(db, input.outreachId);
+      if (!o) throw new Error(`outreach ${input.outreachId} does not exist`);
+      let outcome = input.outcome;
+      let resolvedBy: string | null = null;
+      let resolvedAt: string | null = null;
+      if (o.escalation?.alertId) {
+        const alert = await db('alerts').where({ id: o.escalation.alertId }).first('resolved_by', 'resolved_at', 'status');
+        if (alert?.status === 'resolved') {
+          resolvedBy = alert.resolved_by;
+          resolvedAt = new Date(alert.resolved_at).toISOString();
+          const reported = o.outcomeDetail?.reportedOutcome;
+          if (reported === 'churned' || reported === 'recovered') outcome = reported;
+          if (o.escalation.crmCaseId && !String(resolvedBy).startsWith('crm:')) {
+            await crm.closeCase(o.escalation.crmCaseId, `Resolved by ${resolvedBy} in the engagement platform.`);
+          }
+        }
+      } else if (input.outcome !== 'skipped') {
+        resolvedBy = 'customer';
+        resolvedAt = input.answer?.answeredAt ?? null;
+      }
+      await db('outreaches')
+        .where({ id: o.id })
+        .update({
+          status: input.outcome === 'skipped' ? 'skipped' : 'completed',
+          outcome,
+          skip_reason: input.skipReason,
+          resolved_by: resolvedBy,
+          resolved_at: resolvedAt,
+          ended_at: db.fn.now(),
+        });
+      return { outreachId: o.id, outcome, escalationReason: input.escalationReason, skipReason: input.skipReason, answer: input.answer, resolvedBy, resolvedAt };
+    },
+  };
+}
+
+function resultOf(r: Record<string, any>): BeginOutreachResult {
+  if (r.status === 'skipped') return { action: 'skip', outreachId: r.id, reason: r.skip_reason };
+  if (r.status === 'running') return { action: 'start', outreachId: r.id, workflowId: r.workflow_id, timeZone: r.trigger?.timeZone };
+  // Completed already (a very late retry): nothing to start.
+  return { action: 'skip', outreachId: r.id, reason: 'already_completed' };
+}

@@ -1,0 +1,53 @@
+// The one way signals enter the platform: recorded durably, then handed to the customer's journey.
+// Used by POST /v1/signals, the survey, inbound SMS and the CRM webhook.
+import { createHash, randomUUID } from 'node:crypto';
+import type { Db } from '../db';
+import { recordSignals, type AcceptStatus, type SignalToRecord } from '../db/signals';
+import { journeyWorkflowId } from '../domain/messages';
+import type { CustomerSignal } from '../domain/types';
+import type { JourneyGateway } from './journeys';
+import type { SignalBody } from './schemas';
+
+/** Stable JSON (sorted keys): the same payload always hashes the same. */
+export function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export const payloadHash = (v: unknown) => createHash('sha256').update(canonical(v)).digest('hex');
+
+function toRecord(body: SignalBody, receivedAt: string): SignalToRecord {
+  const signal: CustomerSignal = {
+    id: body.id ?? randomUUID(),
+    customerId: body.customerId,
+    type: body.type,
+    channel: body.channel ?? null,
+    text: body.text ?? null,
+    language: body.language ?? null,
+    occurredAt: body.occurredAt ? new Date(body.occurredAt).toISOString() : receivedAt,
+    location: body.location ?? null,
+    rootCause: body.rootCause ?? null,
+    analysis: body.analysis ?? null,
+    metadata: body.metadata ?? null,
+  };
+  return { signal, payloadHash: payloadHash(body), workflowId: journeyWorkflowId(body.customerId) };
+}
+
+export type Ingest = (bodies: SignalBody[]) => Promise<{ records: SignalToRecord[]; statuses: AcceptStatus[] }>;
+
+export function createIngest({ db, journeys }: { db: Db; journeys: JourneyGateway }): Ingest {
+  return async (bodies) => {
+    const now = new Date().toISOString();
+    const records = bodies.map((b) => toRecord(b, now));
+    const statuses = await recordSignals(db, records);
+    // Only newly accepted signals go to Temporal now; duplicates were delivered (or are pending) already.
+    journeys.deliverSoon(records.filter((_, i) => statuses[i] === 'accepted'));
+    return { records, statuses };
+  };
+}

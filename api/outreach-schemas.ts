@@ -1,0 +1,65 @@
+// Request shapes of the outreach, survey and webhook endpoints.
+import { z } from 'zod';
+import { isValidTimeZone } from '../domain/outreach';
+import { SIGNAL_TYPES } from '../domain/types';
+import { UpstreamAnalysisSchema } from './schemas';
+
+const slug = z.string().regex(/^[a-z0-9_]{1,64}$/, 'must be a slug of 1-64 characters a-z, 0-9 or _');
+
+export const CustomerProfileSchema = z.strictObject({
+  externalId: z.string().min(1).max(128).nullable().optional().describe('The customer’s id in the CRM (a Salesforce Contact or Account id links cases to it).'),
+  name: z.string().min(1).max(200).nullable().optional(),
+  phone: z
+    .string()
+    .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number such as +4915112345678')
+    .nullable()
+    .optional(),
+  email: z.email('must be an email address').nullable().optional(),
+  locale: z
+    .string()
+    .regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'must be a locale such as "de" or "en-GB"')
+    .nullable()
+    .optional(),
+  timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin').nullable().optional(),
+  consents: z
+    .strictObject({ sms: z.boolean().default(false), email: z.boolean().default(false), analysis: z.boolean().default(true) })
+    .optional()
+    .describe('Explicit consents; sms and email default to false.'),
+});
+export type CustomerProfileBody = z.infer<typeof CustomerProfileSchema>;
+
+export const SurveyAnswerSchema = z.strictObject({
+  score: z.coerce.number().int('must be a whole number').min(0, 'must be 0-10').max(10, 'must be 0-10'),
+  comment: z.string().trim().max(2000).optional(),
+});
+
+const customerRef = {
+  customerId: z.string().regex(/^[A-Za-z0-9._:@\-]{1,128}$/, 'must be 1-128 characters A-Z, a-z, 0-9, ".", "_", ":", "@" or "-"').optional(),
+  externalId: z.string().min(1).max(128).optional(),
+};
+
+export const CrmEventSchema = z.discriminatedUnion('event', [
+  z
+    .strictObject({
+      eventId: z.string().regex(/^[A-Za-z0-9._:\-]{1,100}$/, 'must be 1-100 characters A-Z, a-z, 0-9, ".", "_", ":" or "-"'),
+      event: z.literal('signal'),
+      ...customerRef,
+      reason: slug.describe('Why the CRM calls, e.g. case_closed_unhappy or renewal_at_risk; becomes the root cause.'),
+      signalType: z.enum(SIGNAL_TYPES).default('support_ticket'),
+      text: z.string().max(20_000).optional(),
+      language: z.string().regex(/^[a-z]{2}(-[A-Za-z]{2})?$/, 'must be an ISO 639-1 code such as "en" or "de"').optional(),
+      occurredAt: z.iso.datetime({ offset: true }).optional(),
+      analysis: UpstreamAnalysisSchema.optional(),
+    })
+    .refine((e) => e.customerId || e.externalId, { message: 'customerId or externalId is required', path: ['customerId'] }),
+  z.strictObject({
+    eventId: z.string().regex(/^[A-Za-z0-9._:\-]{1,100}$/, 'must be 1-100 characters A-Z, a-z, 0-9, ".", "_", ":" or "-"'),
+    event: z.literal('case_closed'),
+    caseId: z.string().min(1).max(64),
+    status: z.string().max(64).optional(),
+    outcome: z.enum(['recovered', 'churned', 'resolved']).optional(),
+    closedBy: z.string().min(1).max(200).optional(),
+    note: z.string().max(5000).optional(),
+  }),
+]);
+export type CrmEvent = z.infer<typeof CrmEventSchema>;

@@ -1,0 +1,47 @@
+// What the API does for outreach: survey answers (web, JSON or SMS reply) reach the waiting
+// workflow and the customer's journey.
+import type { Db } from '../db';
+import { getOutreach, recordSurveyAnswer } from '../db/outreach';
+import { getProfile } from '../db/profiles';
+import { ConflictError, NotFoundError } from '../domain/errors';
+import { localeOf, npsSentiment } from '../domain/outreach';
+import { surveyAnswered, type SurveyAnswer } from '../domain/outreach-messages';
+import type { Ingest } from './ingest';
+import type { JourneyGateway } from './journeys';
+
+export type OutreachService = ReturnType<typeof createOutreachService>;
+
+export function createOutreachService({ db, journeys, ingest }: { db: Db; journeys: JourneyGateway; ingest: Ingest }) {
+  return {
+    /**
+     * One answer per outreach: the first is stored, signalled to the waiting outreach workflow and
+     * recorded as a survey_response signal of the customer's journey; a second is a 409.
+     */
+    async answerSurvey(outreachId: string, score: number, comment: string | null, via: SurveyAnswer['via']): Promise<SurveyAnswer> {
+      const answer: SurveyAnswer = { score, comment: comment || null, via, answeredAt: new Date().toISOString() };
+      const r = await recordSurveyAnswer(db, outreachId, answer);
+      if (r === 'not_found') throw new NotFoundError('survey', outreachId);
+      if (r === 'already_answered') {
+        throw new ConflictError('already_answered', 'this survey has been answered already', [{ field: 'score', reason: 'one answer per survey link' }]);
+      }
+      const outreach = (await getOutreach(db, outreachId))!;
+      const profile = await getProfile(db, outreach.customerId);
+      await ingest([
+        {
+          id: `survey-${outreachId.replace(/[^A-Za-z0-9._:\-]/g, '_')}`.slice(0, 128),
+          customerId: outreach.customerId,
+          type: 'survey_response',
+          channel: via === 'sms' ? 'sms' : 'survey',
+          ...(answer.comment ? { text: answer.comment } : {}),
+          language: localeOf(profile?.locale),
+          occurredAt: answer.answeredAt,
+          // Without a comment there is no text to analyse: the score stands for the sentiment.
+          ...(answer.comment ? {} : { analysis: { sentiment: npsSentiment(score) } }),
+          metadata: { nps: score, outreachId, via },
+        },
+      ]);
+      if (outreach.workflowId) await journeys.signalWorkflow(outreach.workflowId, surveyAnswered, answer);
+      return answer;
+    },
+  };
+}

@@ -1,0 +1,206 @@
+import {
+  condition,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  sleep,
+  startChild,
+  WorkflowIdReusePolicy,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { createOutreachActivities } from '../activities/outreach';
+import { alertStatusChanged, type JourneySnapshot } from '../domain/messages';
+import { msUntilQuietHoursEnd, nextStepFor, outreachTrigger, type OutreachPolicy } from '../domain/outreach';
+import {
+  messageUndeliverable,
+  outreachEnded,
+  outreachStatusQuery,
+  surveyAnswered,
+  type EscalationReason,
+  type OutreachInput,
+  type OutreachMemory,
+  type OutreachOutcome,
+  type OutreachResult,
+  type OutreachStatus,
+  type SurveyAnswer,
+} from '../domain/outreach-messages';
+import type { AlertStatus, CustomerSignal } from '../domain/types';
+
+const acts = proxyActivities<ReturnType<typeof createOutreachActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * One outreach to one customer: wait out quiet hours, send the survey invitation, remind once,
+ * wait for the answer until the deadline; a promoter closes the loop, a detractor or silence
+ * escalates (operator alert + CRM case) and the workflow waits for a human to resolve it,
+ * re-notifying up the escalation chain while nobody acknowledges. Records the outcome.
+ */
+export async function outreachWorkflow(input: OutreachInput): Promise<OutreachResult> {
+  const { outreachId, policy, timeZone } = input;
+  const chain = policy.escalation.chain;
+  let answer: SurveyAnswer | null = null;
+  let undeliverable = false;
+  let alertStatus: AlertStatus | null = null;
+  const status: OutreachStatus = { outreachId, stage: 'sending', answer: null, escalationAlertId: null, escalationLevel: 0 };
+
+  setHandler(surveyAnswered, (a) => {
+    answer ??= a; // one answer per link; the API refuses a second one anyway
+    status.answer = answer;
+  });
+  setHandler(messageUndeliverable, () => {
+    undeliverable = true;
+  });
+  // Only our own escalation alert names this workflow as its owner.
+  setHandler(alertStatusChanged, ({ status: s }) => {
+    if (s === 'resolved' || (s === 'acknowledged' && alertStatus !== 'resolved')) alertStatus = s;
+    if (s === 'acknowledged' && status.stage === 'escalated') status.stage = 'acknowledged';
+  });
+  setHandler(outreachStatusQuery, () => status);
+
+  const finish = async (outcome: OutreachOutcome, escalationReason: EscalationReason | null, skipReason: string | null) => {
+    const result = await acts.finishOutreach({ outreachId, outcome, escalationReason, skipReason, answer });
+    status.stage = 'done';
+    await tellJourney(input, outcome, status.escalationAlertId);
+    return result;
+  };
+
+  const quiet = msUntilQuietHoursEnd(Date.now(), timeZone, policy.quietHours);
+  if (quiet > 0) {
+    status.stage = 'quiet_hours';
+    await sleep(quiet);
+  }
+  status.stage = 'sending';
+  const deadlineAt = Date.now() + policy.surveyDeadlineMs;
+  const sent = await acts.sendOutreachMessage({ outreachId, kind: 'survey', expiresAt: deadlineAt, policy });
+  if (!sent.sent) return finish('skipped', null, sent.reason);
+
+  status.stage = 'waiting_for_answer';
+  const settled = () => answer !== null || undeliverable;
+  const waitUntil = async (at: number) => {
+    const ms = at - Date.now();
+    if (ms > 0 && !settled()) await condition(settled, ms);
+  };
+  if (policy.reminderAfterMs > 0 && policy.reminderAfterMs < policy.surveyDeadlineMs) {
+    await waitUntil(Date.now() + policy.reminderAfterMs);
+    if (!settled()) {
+      // The reminder also respects quiet hours, and is dropped if they last past the deadline.
+      const reminderAt = Date.now() + msUntilQuietHoursEnd(Date.now(), timeZone, policy.quietHours);
+      if (reminderAt < deadlineAt) {
+        await waitUntil(reminderAt);
+        if (!settled()) await acts.sendOutreachMessage({ outreachId, kind: 'reminder', expiresAt: deadlineAt, policy });
+      }
+    }
+  }
+  await waitUntil(deadlineAt);
+
+  const step = undeliverable && !answer ? 'escalate' : nextStepFor((answer as SurveyAnswer | null)?.score ?? null);
+  if (step !== 'escalate') return finish(step, null, null);
+
+  const reason: EscalationReason = answer ? 'detractor' : undeliverable ? 'undeliverable' : 'no_answer';
+  const esc = await acts.escalateOutreach({ outreachId, reason, answer, notify: chain[0] });
+  status.escalationAlertId = esc.alertId;
+  status.stage = alertStatus === 'acknowledged' ? 'acknowledged' : 'escalated';
+
+  // Escalation chain: while nobody acknowledges, the next level is notified after each timeout.
+  let level = 0;
+  while (alertStatus !== 'resolved') {
+    if (alertStatus === 'acknowledged' || level >= chain.length - 1) {
+      await condition(() => alertStatus === 'resolved');
+      break;
+    }
+    const moved = await condition(() => alertStatus !== null, policy.escalation.renotifyMs);
+    if (!moved) {
+      level += 1;
+      status.escalationLevel = level;
+      await acts.renotifyEscalation({ alertId: esc.alertId, level, notify: chain[level], last: level === chain.length - 1 });
+    }
+  }
+  return finish('resolved', reason, null);
+}
+
+/** Best effort: the journey may have ended (it re-learns from the database when it starts again). */
+async function tellJourney(input: OutreachInput, outcome: OutreachOutcome, alertId: string | null) {
+  const journey = getExternalWorkflowHandle(input.journeyWorkflowId);
+  try {
+    await journey.signal(outreachEnded, { workflowId: workflowInfo().workflowId, outcome });
+    if (alertId) await journey.signal(alertStatusChanged, { alertId, status: 'resolved' });
+  } catch {
+    // not running: nothing to tell
+  }
+}
+
+const journeyActs = proxyActivities<ReturnType<typeof createOutreachActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+/**
+ * The journey's side: after each batch, decides by the policy whether outreach is called for and
+ * starts it as a child. The child is abandoned on parent close: a journey continues-as-new and ends
+ * when idle, while an outreach may wait days for an answer or a human.
+ */
+export class OutreachStarter {
+  private memory: OutreachMemory;
+
+  constructor(
+    private readonly customerId: string,
+    private readonly policy: OutreachPolicy,
+    memory: OutreachMemory | undefined,
+  ) {
+    this.memory = memory ?? { active: null, lastSkipAt: null };
+    setHandler(outreachEnded, ({ workflowId }) => {
+      if (this.memory.active === workflowId) this.memory = { ...this.memory, active: null };
+    });
+  }
+
+  snapshot(): OutreachMemory {
+    return this.memory;
+  }
+
+  async afterBatch(state: JourneySnapshot, newAlertIds: string[], batch: CustomerSignal[]): Promise<void> {
+    const fresh = new Set(newAlertIds);
+    const latestInBatch = state.last !== null && batch.some((s) => s.id === state.last!.signalId);
+    const trigger = outreachTrigger(
+      {
+        tier: latestInBatch ? state.last!.tier : null,
+        newAlertTypes: state.openAlerts.filter((a) => fresh.has(a.id)).map((a) => a.type),
+        openAlertTypes: state.openAlerts.map((a) => a.type),
+      },
+      this.policy,
+    );
+    if (!trigger.start || this.memory.active) return;
+    if (this.memory.lastSkipAt !== null && Date.now() - this.memory.lastSkipAt < this.policy.recheckMs) return;
+
+    const triggering = batch[batch.length - 1];
+    const r = await journeyActs.beginOutreach({
+      customerId: this.customerId,
+      journeyWorkflowId: workflowInfo().workflowId,
+      triggerSignalId: triggering.id,
+      reason: trigger.reason,
+      evidence: { signalIds: batch.map((s) => s.id).slice(-20), tier: state.last?.tier ?? null, score: state.last?.score ?? null },
+      policy: this.policy,
+    });
+    if (r.action === 'skip') {
+      this.memory = { ...this.memory, lastSkipAt: Date.now() };
+      return;
+    }
+    if (r.action === 'start') {
+      try {
+        await startChild(outreachWorkflow, {
+          workflowId: r.workflowId,
+          args: [{ outreachId: r.outreachId, customerId: this.customerId, journeyWorkflowId: workflowInfo().workflowId, timeZone: r.timeZone, policy: this.policy }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        });
+      } catch (err) {
+        // Started by an earlier run of this journey: it is running or done; either way not again.
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+    this.memory = { ...this.memory, active: r.workflowId };
+  }
+}
