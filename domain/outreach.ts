@@ -105,6 +105,9 @@ export function msUntilQuietHoursEnd(atMs: number, timeZone: string, q: QuietHou
     const s = localSecondOfDay(t, timeZone);
     const ahead = (q.endSec - s + 86_400) % 86_400 || 86_400;
     t += ahead * 1000;
+    // A clock change on the way moved local time: land on the local end time itself.
+    const drift = ((((localSecondOfDay(t, timeZone) - q.endSec) % 86_400) + 86_400 + 43_200) % 86_400) - 43_200;
+    if (drift !== 0 && !inQuietHours(t - drift * 1000, timeZone, q)) t -= drift * 1000;
   }
   return t - atMs;
 }
