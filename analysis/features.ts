@@ -21,7 +21,7 @@ export interface FeatureConfig {
 
 export const DEFAULT_FEATURES: FeatureConfig = {
   wordN: 2,
-  charMin: 2,
+  charMin: 3,
   charMax: 5,
   negation: true,
   charWeight: 1,
@@ -177,11 +177,14 @@ export interface Analysed {
 }
 
 /**
- * Word 1..wordN-grams (binary) and character n-grams (sublinear tf), each
- * block L2-normalised, plus a few dense lexicon features.
+ * Word 1..wordN-grams (binary, L2-normalised) and character n-grams (term
+ * frequency / sqrt(number of n-grams)), plus a few dense lexicon features.
  */
+/** Longer texts are cut: the first 20k characters decide, and cost stays bounded. */
+export const MAX_TEXT_CHARS = 20_000;
+
 export function analyseText(text: string, lang: Language, cfg: FeatureConfig): Analysed {
-  const norm = normalize(text);
+  const norm = normalize(text.length > MAX_TEXT_CHARS ? text.slice(0, MAX_TEXT_CHARS) : text);
   const toks = tokenize(norm);
   const words = cfg.negation ? markNegation(toks) : toks;
   const maxChar = cfg.charMax > 0 ? (norm.length + 2) * (cfg.charMax - cfg.charMin + 1) : 0;
@@ -216,24 +219,13 @@ export function analyseText(text: string, lang: Language, cfg: FeatureConfig): A
       }
     }
   }
-  const charKeys = scratch.subarray(base, base + nc).sort();
-  // unique char keys with counts
-  const ckeys: number[] = [];
-  const cvals: number[] = [];
-  let css = 0;
-  for (let i = 0; i < nc; ) {
-    let j = i + 1;
-    while (j < nc && charKeys[j] === charKeys[i]) j++;
-    const v = 1 + Math.log(j - i);
-    ckeys.push(charKeys[i]);
-    cvals.push(v);
-    css += v * v;
-    i = j;
-  }
-
+  // Char n-grams are emitted as they come, repeats included (their values add
+  // up in a linear model), scaled by 1/sqrt(count): no sorting or counting per
+  // text, which is most of the feature cost otherwise.
+  const ck = nc > 0 ? cfg.charWeight / Math.sqrt(nc) : 0;
   const lex = lexiconStats(words, lang);
   const nLex = cfg.lexiconWeight > 0 ? 6 : 0;
-  const total = nwu + ckeys.length + nLex;
+  const total = nwu + nc + nLex;
   const keys = new Uint32Array(total);
   const vals = new Float64Array(total);
   const wv = nwu > 0 ? 1 / Math.sqrt(nwu) : 0;
@@ -241,14 +233,13 @@ export function analyseText(text: string, lang: Language, cfg: FeatureConfig): A
     keys[i] = wordKeys[i];
     vals[i] = wv;
   }
-  const ck = css > 0 ? cfg.charWeight / Math.sqrt(css) : 0;
-  for (let i = 0; i < ckeys.length; i++) {
-    keys[nwu + i] = ckeys[i];
-    vals[nwu + i] = cvals[i] * ck;
+  for (let i = 0; i < nc; i++) {
+    keys[nwu + i] = scratch[base + i];
+    vals[nwu + i] = ck;
   }
   if (nLex) {
     const w = cfg.lexiconWeight;
-    let o = nwu + ckeys.length;
+    let o = nwu + nc;
     let excl = 0;
     for (const t of toks) if (t.charCodeAt(0) === 33) excl++;
     keys[o] = LEX_KEYS.pos;

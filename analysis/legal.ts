@@ -59,7 +59,12 @@ const RULES: Rule[] = [
   { re: /\b(?:verbraucherzentrale\w*|verbraucherschutz\w*|schlichtungsstelle\w*|söp|bundesnetzagentur|bafin|eisenbahn-bundesamt|ombudsmann|ombudsstelle|schufa-?beschwerde)\b/gi, weight: 0.8, cue: mention('mentions consumer protection or a regulator') },
 ];
 
+// Every rule needs one of these stems; most texts have none, and one scan
+// for them is far cheaper than running all rules (analyze() is on a hot path).
+const TRIGGER = /su(?:e|ing)\b|lawsuit|lawyer|attorney|solicitor|court|legal|class.action|small.claims|consumer|cfpb|ftc|federal trade|bureau|bbb|ombuds|department of transportation|dot complaint|regulat|klag|anwalt|anwält|anwaelt|kanzlei|gericht|rechtlich|juristisch|mahnverfahren|verbraucher|schlichtung|söp|bundesnetzagentur|bafin|eisenbahn-bundesamt|schufa/i;
+
 export function detectLegal(text: string): LegalResult {
+  if (!TRIGGER.test(text)) return { legalThreat: false, legalScore: 0, cues: [] };
   let cleaned = text;
   for (const re of BENIGN) cleaned = cleaned.replace(re, ' ');
   let keep = 1;

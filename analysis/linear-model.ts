@@ -24,26 +24,31 @@ export function createScorer(t: LinearTable): LinearScorer {
   const n = t.keys.length;
   const k = t.k;
   let cap = 1;
-  while (cap < n * 2) cap <<= 1;
+  while (cap * 0.6 < n) cap <<= 1;
   const mask = cap - 1;
-  // Keys and weights laid out by slot, so a hit costs two cache lines, not three.
-  const slotKey = new Uint32Array(cap);
-  const filled = new Uint8Array(cap);
-  const slotW = new Float32Array(cap * k);
+  // One slot = [key, w0 .. wk-1] in a single buffer, so a probe that hits
+  // reads one cache line. Key 0 marks an empty slot; a feature whose hash is
+  // exactly 0 is dropped (one in four billion).
+  const stride = k + 1;
+  const buf = new ArrayBuffer(cap * stride * 4);
+  const slotKey = new Uint32Array(buf);
+  const slotW = new Float32Array(buf);
   for (let i = 0; i < n; i++) {
-    let s = (Math.imul(t.keys[i], 0x9e3779b1) >>> 0) & mask;
-    while (filled[s]) s = (s + 1) & mask;
-    filled[s] = 1;
-    slotKey[s] = t.keys[i];
-    for (let c = 0; c < k; c++) slotW[s * k + c] = t.weights[i * k + c];
+    const key = t.keys[i];
+    if (key === 0) continue;
+    let s = (Math.imul(key, 0x9e3779b1) >>> 0) & mask;
+    while (slotKey[s * stride] !== 0) s = (s + 1) & mask;
+    slotKey[s * stride] = key;
+    for (let c = 0; c < k; c++) slotW[s * stride + 1 + c] = t.weights[i * k + c];
   }
   const find = (key: number): number => {
     let s = (Math.imul(key, 0x9e3779b1) >>> 0) & mask;
-    while (filled[s]) {
-      if (slotKey[s] === key) return s;
+    for (;;) {
+      const kk = slotKey[s * stride];
+      if (kk === key) return key === 0 ? -1 : s * stride + 1;
+      if (kk === 0) return -1;
       s = (s + 1) & mask;
     }
-    return -1;
   };
   return {
     k,
@@ -53,10 +58,9 @@ export function createScorer(t: LinearTable): LinearScorer {
       const keys = f.keys;
       const vals = f.vals;
       for (let j = 0; j < limit; j++) {
-        const s = find(keys[j]);
-        if (s < 0) continue;
+        const o = find(keys[j]);
+        if (o < 0) continue;
         const v = vals[j];
-        const o = s * k;
         for (let c = 0; c < k; c++) out[c] += slotW[o + c] * v;
       }
       return out;

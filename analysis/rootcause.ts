@@ -33,13 +33,13 @@ export interface RootCauseResult {
  * otherwise explicit keywords win; otherwise the model's best guess.
  */
 export function decideRootCause(text: string, a: Analysed | null, model: Classifier<RootCause> | undefined): RootCauseResult {
-  const rule = ruleRootCause(text);
-  if (!model || !a) return { rootCause: rule ?? 'other', probability: null };
+  if (!model || !a) return { rootCause: ruleRootCause(text) ?? 'other', probability: null };
   const p = model.probabilities(a, true);
   let best = 0;
   for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
   const top = model.labels[best];
   if (top !== 'other' && p[best] >= 0.5) return { rootCause: top, probability: p[best] };
+  const rule = ruleRootCause(text);
   if (rule) return { rootCause: rule, probability: null };
   return { rootCause: top, probability: p[best] };
 }

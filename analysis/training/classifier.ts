@@ -5,7 +5,7 @@
 import type { Features } from '../features';
 import type { LinearTable } from '../linear-model';
 import { trainSoftmax, trainSvmDual } from './linear';
-import { buildVocab, subsetRows, toCsr, type Csr } from './matrix';
+import { buildVocab, mergeDuplicates, subsetRows, toCsr, type Csr } from './matrix';
 import { stratifiedFolds } from './split';
 
 export interface ClassifierOptions {
@@ -18,6 +18,15 @@ export interface ClassifierOptions {
   seed: number;
   /** Drop weights whose magnitude is below this after training. */
   pruneBelow: number;
+  /**
+   * Base learners stacked by the calibrator: 'svm' on the raw features,
+   * 'nbsvm' on features scaled by per-class naive-Bayes log-count ratios
+   * (Wang & Manning 2012). All are linear in the features, so the stack
+   * collapses into one table and costs nothing at inference.
+   */
+  bases?: Array<'svm' | 'nbsvm'>;
+  /** Smoothing of the NB log-count ratios. */
+  nbAlpha?: number;
 }
 
 export interface TrainedClassifier {
@@ -29,19 +38,46 @@ export interface TrainedClassifier {
   oof: Float64Array;
 }
 
-function trainOvr(m: Csr, y: Int32Array, k: number, o: ClassifierOptions, sw?: Float64Array) {
+/** Per-class log-count ratio of feature presence, class c vs the rest. */
+function nbRatios(m: Csr, y: Int32Array, c: number, alpha: number): Float64Array {
+  const p = new Float64Array(m.cols).fill(alpha);
+  const q = new Float64Array(m.cols).fill(alpha);
+  for (let i = 0; i < m.rows; i++) {
+    const t = y[i] === c ? p : q;
+    for (let j = m.ptr[i]; j < m.ptr[i + 1]; j++) t[m.idx[j]] += 1;
+  }
+  let ps = 0;
+  let qs = 0;
+  for (let j = 0; j < m.cols; j++) {
+    ps += p[j];
+    qs += q[j];
+  }
+  const r = new Float64Array(m.cols);
+  for (let j = 0; j < m.cols; j++) r[j] = Math.log(p[j] / ps / (q[j] / qs));
+  return r;
+}
+
+function scaleColumns(m: Csr, s: Float64Array): Csr {
+  const val = new Float64Array(m.val.length);
+  for (let p = 0; p < m.val.length; p++) val[p] = m.val[p] * s[m.idx[p]];
+  return { ...m, val };
+}
+
+function trainOvr(m: Csr, y: Int32Array, k: number, o: ClassifierOptions, sw?: Float64Array, base: 'svm' | 'nbsvm' = 'svm') {
   const w = new Float64Array(m.cols * k);
   const b = new Float64Array(k);
   for (let c = 0; c < k; c++) {
+    const r = base === 'nbsvm' ? nbRatios(m, y, c, o.nbAlpha ?? 1) : null;
+    const mc = r ? scaleColumns(m, r) : m;
     const yy = Float64Array.from(y, (v) => (v === c ? 1 : -1));
     let weights = sw;
     if (o.classWeight) {
       weights = new Float64Array(y.length);
       for (let i = 0; i < y.length; i++) weights[i] = (sw ? sw[i] : 1) * o.classWeight[y[i]];
     }
-    const r = trainSvmDual(m, yy, { c: o.c, sampleWeight: weights, seed: o.seed + c });
-    for (let j = 0; j < m.cols; j++) w[j * k + c] = r.w[j];
-    b[c] = r.b;
+    const fit = trainSvmDual(mc, yy, { c: o.c, sampleWeight: weights, seed: o.seed + c });
+    for (let j = 0; j < m.cols; j++) w[j * k + c] = fit.w[j] * (r ? r[j] : 1);
+    b[c] = fit.b;
   }
   return { w, b };
 }
@@ -76,35 +112,42 @@ export function trainClassifier(
   o: ClassifierOptions,
   sampleWeight?: Float64Array,
 ): TrainedClassifier {
-  const vocab = buildVocab(x, o.minDf);
-  const m = toCsr(x, vocab.col);
+  const merged = x.map(mergeDuplicates);
+  const vocab = buildVocab(merged, o.minDf);
+  const m = toCsr(merged, vocab.col);
   const n = x.length;
 
-  // Out-of-fold scores for the calibrator.
+  // Out-of-fold scores of every base learner, input of the calibrator.
+  const bases = o.bases ?? ['svm'];
+  const kb = k * bases.length;
   const strata = Array.from(y, String);
   const fold = stratifiedFolds(strata, o.folds, o.seed);
-  const oofScores = new Float64Array(n * k);
+  const oofScores = new Float64Array(n * kb);
   for (let f = 0; f < o.folds; f++) {
     const tr: number[] = [];
     const te: number[] = [];
     for (let i = 0; i < n; i++) (fold[i] === f ? te : tr).push(i);
     const sw = sampleWeight ? Float64Array.from(tr, (i) => sampleWeight[i]) : undefined;
-    const model = trainOvr(subsetRows(m, tr), Int32Array.from(tr, (i) => y[i]), k, o, sw);
-    const s = scoreRows(subsetRows(m, te), model.w, model.b, k);
-    te.forEach((i, r) => {
-      for (let c = 0; c < k; c++) oofScores[i * k + c] = s[r * k + c];
+    const mtr = subsetRows(m, tr);
+    const mte = subsetRows(m, te);
+    const ytr = Int32Array.from(tr, (i) => y[i]);
+    bases.forEach((base, bi) => {
+      const model = trainOvr(mtr, ytr, k, o, sw, base);
+      const s = scoreRows(mte, model.w, model.b, k);
+      te.forEach((i, r) => {
+        for (let c = 0; c < k; c++) oofScores[i * kb + bi * k + c] = s[r * k + c];
+      });
     });
   }
-  const cal = trainSoftmax(scoresAsCsr(oofScores, n, k), y, k, { l2: 1e-4, maxIter: 200, tol: 1e-9 });
-  const calibA: number[] = [];
-  for (let c = 0; c < k; c++) for (let j = 0; j < k; j++) calibA.push(cal.w[j * k + c]);
-  const calibB = Array.from(cal.b);
+  const cal = trainSoftmax(scoresAsCsr(oofScores, n, kb), y, k, { l2: 1e-4, maxIter: 300, tol: 1e-10 });
+  // A[c][j]: weight of stacked score j in calibrated logit c.
+  const A = (c: number, j: number) => cal.w[j * k + c];
   const oof = new Float64Array(n * k);
   for (let i = 0; i < n; i++) {
     let mx = -Infinity;
     for (let c = 0; c < k; c++) {
-      let z = calibB[c];
-      for (let j = 0; j < k; j++) z += calibA[c * k + j] * oofScores[i * k + j];
+      let z = cal.b[c];
+      for (let j = 0; j < kb; j++) z += A(c, j) * oofScores[i * kb + j];
       oof[i * k + c] = z;
       mx = Math.max(mx, z);
     }
@@ -113,19 +156,38 @@ export function trainClassifier(
     for (let c = 0; c < k; c++) oof[i * k + c] /= sum;
   }
 
-  // Final model on all rows.
-  const full = trainOvr(m, y, k, o, sampleWeight);
+  // Final base models on all rows, collapsed through the calibrator into one
+  // table whose scores are already calibrated logits.
+  const w = new Float64Array(m.cols * k);
+  const b = Float64Array.from(cal.b);
+  bases.forEach((base, bi) => {
+    const full = trainOvr(m, y, k, o, sampleWeight, base);
+    for (let c = 0; c < k; c++) {
+      for (let kk = 0; kk < k; kk++) {
+        const a = A(c, bi * k + kk);
+        b[c] += a * full.b[kk];
+        for (let j = 0; j < m.cols; j++) w[j * k + c] += a * full.w[j * k + kk];
+      }
+    }
+  });
   const keep: number[] = [];
   for (let j = 0; j < m.cols; j++) {
     let mx = 0;
-    for (let c = 0; c < k; c++) mx = Math.max(mx, Math.abs(full.w[j * k + c]));
+    for (let c = 0; c < k; c++) mx = Math.max(mx, Math.abs(w[j * k + c]));
     if (mx >= o.pruneBelow) keep.push(j);
   }
   const keys = new Uint32Array(keep.length);
   const weights = new Float32Array(keep.length * k);
   keep.forEach((j, r) => {
     keys[r] = vocab.hashes[j];
-    for (let c = 0; c < k; c++) weights[r * k + c] = full.w[j * k + c];
+    for (let c = 0; c < k; c++) weights[r * k + c] = w[j * k + c];
   });
-  return { table: { k, keys, weights, bias: Array.from(full.b, (v) => Math.fround(v)) }, calibA, calibB, oof };
+  const identity: number[] = [];
+  for (let c = 0; c < k; c++) for (let j = 0; j < k; j++) identity.push(c === j ? 1 : 0);
+  return {
+    table: { k, keys, weights, bias: Array.from(b, (v) => Math.fround(v)) },
+    calibA: identity,
+    calibB: new Array<number>(k).fill(0),
+    oof,
+  };
 }

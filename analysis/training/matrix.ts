@@ -21,6 +21,27 @@ export function buildVocab(rows: readonly Features[], minDf = 1): { hashes: Uint
   return { hashes, col };
 }
 
+/** Same vector with repeated keys summed (keys sorted). Training needs unique columns per row. */
+export function mergeDuplicates(f: Features): Features {
+  // key·2^20 + position (< 2^53, exact in a double) sorts natively and keeps
+  // equal keys in text order; analyseText caps texts well below 2^20 features.
+  if (f.keys.length >= 1 << 20) throw new Error('feature vector too long');
+  const packed = new Float64Array(f.keys.length);
+  for (let i = 0; i < f.keys.length; i++) packed[i] = f.keys[i] * 1048576 + i;
+  packed.sort();
+  const keys: number[] = [];
+  const vals: number[] = [];
+  for (const p of packed) {
+    const i = p % 1048576;
+    if (keys.length && keys[keys.length - 1] === f.keys[i]) vals[vals.length - 1] += f.vals[i];
+    else {
+      keys.push(f.keys[i]);
+      vals.push(f.vals[i]);
+    }
+  }
+  return { keys: Uint32Array.from(keys), vals: Float64Array.from(vals), nWord: f.nWord };
+}
+
 export function toCsr(rows: readonly Features[], col: Map<number, number>): Csr {
   let nnz = 0;
   for (const r of rows) for (let j = 0; j < r.keys.length; j++) if (col.has(r.keys[j])) nnz++;

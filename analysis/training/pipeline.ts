@@ -41,31 +41,36 @@ export function loadCorpora(): Corpus[] {
 }
 
 export interface Recipe {
+  /** Sample weight = annotator agreement ^ power (0 = ignore agreement). */
+  confidencePower: number;
   sentimentFeatures: FeatureConfig;
   sentiment: ClassifierOptions;
   rootCauseFeatures: FeatureConfig;
   rootCause: ClassifierOptions;
 }
 
-const BASE_OPTS: ClassifierOptions = { c: 0.3, minDf: 2, folds: 5, seed: 7, pruneBelow: 1e-3 };
+const BASE_OPTS: ClassifierOptions = { c: 0.3, minDf: 2, folds: 5, seed: 7, pruneBelow: 1e-3, bases: ['svm', 'nbsvm'], nbAlpha: 1 };
 
 export const RECIPES: Record<Language, Recipe> = {
   en: {
+    confidencePower: 1,
+    sentimentFeatures: { ...DEFAULT_FEATURES },
+    sentiment: { ...BASE_OPTS, c: 0.3, nbAlpha: 0.5 },
+    rootCauseFeatures: { ...DEFAULT_FEATURES, charMax: 0, lexiconWeight: 0 },
+    rootCause: { ...BASE_OPTS, c: 0.3, bases: ['svm'] },
+  },
+  de: {
+    confidencePower: 1,
     sentimentFeatures: { ...DEFAULT_FEATURES },
     sentiment: { ...BASE_OPTS, c: 0.3 },
     rootCauseFeatures: { ...DEFAULT_FEATURES, charMax: 0, lexiconWeight: 0 },
-    rootCause: { ...BASE_OPTS, c: 0.3 },
-  },
-  de: {
-    sentimentFeatures: { ...DEFAULT_FEATURES },
-    sentiment: { ...BASE_OPTS, c: 1 },
-    rootCauseFeatures: { ...DEFAULT_FEATURES, charMax: 0, lexiconWeight: 0 },
-    rootCause: { ...BASE_OPTS, c: 0.3 },
+    rootCause: { ...BASE_OPTS, c: 0.3, bases: ['svm'] },
   },
 };
 
 /** Sample weight: crowd agreement when known (low-agreement airline labels are noisy). */
-const weightOf = (e: Example) => (e.confidence !== undefined && Number.isFinite(e.confidence) ? Math.max(0.2, e.confidence) : 1);
+const weightOf = (e: Example, power: number) =>
+  e.confidence !== undefined && Number.isFinite(e.confidence) ? Math.max(0.1, e.confidence) ** power : 1;
 
 export function trainLanguage(
   lang: Language,
@@ -76,7 +81,7 @@ export function trainLanguage(
   const labels = [...SENTIMENT_LABELS];
   const x = train.map((e) => analyseText(e.text, lang, r.sentimentFeatures).features);
   const y = Int32Array.from(train, (e) => labels.indexOf(e.label));
-  const sw = Float64Array.from(train, weightOf);
+  const sw = Float64Array.from(train, (e) => weightOf(e, r.confidencePower));
   const t0 = Date.now();
   const s = trainClassifier(x, y, labels.length, r.sentiment, sw);
   const oofPred = train.map((_, i) => {
