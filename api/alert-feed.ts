@@ -23,8 +23,9 @@ interface Subscriber {
   pending: AlertEvent[] | null;
 }
 
-const LOOKBACK_IDS = 1000; // events committed out of id order within this span are still seen
+const GAP_TTL_MS = 30_000; // an id skipped by a later commit is looked for this long
 const POLL_MS = 2000; // safety net should a notification be missed
+const PAGE = 1000;
 
 export function matches(f: AlertFilter, a: Alert): boolean {
   return (!f.status || a.status === f.status) && (!f.type || a.type === f.type) && (!f.severity || a.severity === f.severity) && (!f.customerId || a.customerId === f.customerId);
@@ -35,7 +36,8 @@ export class AlertFeed {
   private listener: pg.Client | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastSeen = 0;
-  private readonly emitted = new Set<number>();
+  /** Ids below lastSeen not seen yet: their transactions may still commit (ids are taken before commit). */
+  private readonly gaps = new Map<number, number>();
   private fetching: Promise<void> | undefined;
   private again = false;
 
@@ -102,35 +104,41 @@ export class AlertFeed {
   }
 
   private async fetch(): Promise<void> {
-    const events = await this.eventsAfter(Math.max(0, this.lastSeen - LOOKBACK_IDS), 1000);
-    for (const e of events) {
-      if (this.emitted.has(e.id)) continue;
-      this.emitted.add(e.id);
-      this.lastSeen = Math.max(this.lastSeen, e.id);
+    const now = Date.now();
+    for (const [id, since] of this.gaps) if (now - since > GAP_TTL_MS) this.gaps.delete(id);
+    const fresh = await this.eventsAfter(this.lastSeen, PAGE);
+    const late = this.gaps.size ? await this.eventsWithIds([...this.gaps.keys()]) : [];
+    for (const e of [...late, ...fresh].sort((a, b) => a.id - b.id)) {
+      const isLate = e.id <= this.lastSeen;
+      if (isLate && !this.gaps.delete(e.id)) continue;
+      if (!isLate) {
+        for (let missing = this.lastSeen + 1; missing < e.id; missing++) this.gaps.set(missing, now);
+        this.lastSeen = e.id;
+      }
       for (const sub of this.subscribers) {
         if (sub.pending) sub.pending.push(e);
-        else this.deliver(sub, e);
+        else this.deliver(sub, e, isLate);
       }
     }
-    if (this.emitted.size > 4 * LOOKBACK_IDS) {
-      for (const id of this.emitted) if (id <= this.lastSeen - LOOKBACK_IDS) this.emitted.delete(id);
-    }
+    if (fresh.length === PAGE) this.again = true;
   }
 
-  private deliver(sub: Subscriber, e: AlertEvent): void {
-    if (e.id <= sub.lastSent || !matches(sub.filter, e.alert)) return;
-    sub.lastSent = e.id;
+  private deliver(sub: Subscriber, e: AlertEvent, late = false): void {
+    if ((!late && e.id <= sub.lastSent) || !matches(sub.filter, e.alert)) return;
+    sub.lastSent = Math.max(sub.lastSent, e.id);
     sub.session.push(e, `alert.${e.action}`, String(e.id));
   }
 
-  private async eventsAfter(id: number, limit: number): Promise<AlertEvent[]> {
-    const rows = await this.deps
-      .db('alert_events as e')
-      .join('alerts as a', 'a.id', 'e.alert_id')
-      .where('e.id', '>', id)
-      .orderBy('e.id')
-      .limit(limit)
-      .select('a.*', 'e.id as event_id', 'e.action as event_action', 'e.actor as event_actor', 'e.note as event_note', 'e.at as event_at');
+  private eventsAfter(id: number, limit: number): Promise<AlertEvent[]> {
+    return this.events((q) => q.where('e.id', '>', id).orderBy('e.id').limit(limit));
+  }
+
+  private eventsWithIds(ids: number[]): Promise<AlertEvent[]> {
+    return this.events((q) => q.whereIn('e.id', ids));
+  }
+
+  private async events(where: (q: any) => any): Promise<AlertEvent[]> {
+    const rows = await where(this.deps.db('alert_events as e').join('alerts as a', 'a.id', 'e.alert_id')).select('a.*', 'e.id as event_id', 'e.action as event_action', 'e.actor as event_actor', 'e.note as event_note', 'e.at as event_at');
     return rows.map((r: Record<string, any>) => ({
       id: Number(r.event_id),
       action: r.event_action,

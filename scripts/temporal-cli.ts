@@ -92,16 +92,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`temporal dev server exited with code ${child.exitCode}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (open) return;
+    if (await portInUse(port)) return;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`temporal dev server did not open port ${port} within ${timeoutMs} ms`);
@@ -118,6 +121,11 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const log = opts.log ?? console.log;
   const cli = findTemporalCli(log);
   const port = opts.port ?? (await freePort());
+  for (const p of [port, opts.uiPort].filter((x): x is number => typeof x === 'number')) {
+    if (await portInUse(p)) {
+      throw new Error(`port ${p} is already in use (another Temporal dev server?): stop it, or set TEMPORAL_ADDRESS to use a running server`);
+    }
+  }
   const uiPort = opts.uiPort === undefined ? null : opts.uiPort;
   const searchAttrs = opts.registerSearchAttributes === false ? [] : Object.values(SEARCH_ATTRIBUTES);
 

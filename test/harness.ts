@@ -2,13 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import knex from 'knex';
 import supertest from 'supertest';
 import { loadTextAnalyzer } from '../analysis';
 import { createApp } from '../api/app';
 import { createLogger } from '../api/logger';
 import { loadConfig, type Config } from '../config';
 import { createDb, migrate, type Db } from '../db';
+import { createScratchDatabase } from '../db/scratch';
 import { journeyWorkflowId, riskProfileQuery } from '../domain/messages';
 import { startDevServer, type DevServer } from '../scripts/temporal-cli';
 import { createWorker, workflowsPath } from '../worker/create';
@@ -38,20 +38,8 @@ function serverUrl(): string {
   return process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 }
 
-export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const base = new URL(serverUrl());
-  const name = `engagement_test_${process.pid}_${randomUUID().slice(0, 8)}`;
-  const admin = knex({ client: 'pg', connection: base.toString(), pool: { min: 0, max: 1 } });
-  await admin.raw(`CREATE DATABASE ${name}`);
-  const url = new URL(base.toString());
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.destroy();
-    },
-  };
+export function createTestDatabase() {
+  return createScratchDatabase(serverUrl(), 'engagement_test');
 }
 
 export async function startHarness(): Promise<void> {
