@@ -111,6 +111,10 @@ export function tokenize(norm: string): string[] {
       if (w.indexOf("'") >= 0) w = w.replace(/'/g, '');
       if (w.length > 0 && w !== '-') out.push(w);
       i = j;
+    } else if ((c === 58 || c === 59 || c === 61) && i + 1 < n && EMOTICON_RE.test(norm.slice(i, i + 3))) {
+      const m = EMOTICON_RE.exec(norm.slice(i, i + 3))!;
+      out.push(m[0].replace('-', ''));
+      i += m[0].length;
     } else if (c === 33 || c === 63) {
       let j = i + 1;
       while (j < n && (norm.charCodeAt(j) === 33 || norm.charCodeAt(j) === 63)) j++;
@@ -120,12 +124,16 @@ export function tokenize(norm: string): string[] {
       out.push(norm.slice(i, i + 2)); // astral symbol, e.g. emoji
       i += 2;
     } else {
-      if (c === 46 || c === 44 || c === 59 || c === 58 || c >= 0x2000) out.push(norm[i]);
+      // punctuation that ends negation scopes, and symbols (not emoji joiners/variation selectors)
+      if (c === 46 || c === 44 || c === 59 || c === 58 || (c >= 0x2000 && c !== 0xfe0f && c !== 0x200d)) out.push(norm[i]);
       i++;
     }
   }
   return out;
 }
+
+// ASCII emoticons after lowercasing: :) :-) ;) :d :( :-( :/ =) ...
+const EMOTICON_RE = /^[:;=]-?[()dp/\\|]/;
 
 function isBoundary(t: string): boolean {
   const c = t.charCodeAt(0);

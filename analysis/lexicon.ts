@@ -52,6 +52,15 @@ liebe:2 lieben:2 glücklich*:2 gluecklich*:2 cool:2 geil*:2 schnell:1 zuverläss
 kompliment*:2 gelungen*:2 einigung*:1 pünktlichkeit:1 yay:2 juhu:2
 `;
 
+// Emoji and emoticons mean the same in both languages.
+const SYMBOLS = `
+😡:-3 😠:-3 🤬:-3 😤:-2 😢:-2 😭:-2 😞:-2 😩:-2 😫:-2 🙄:-2 😒:-2 👎:-2 💩:-3 😑:-1 😐:-1 😕:-1 😔:-2 ☹:-2 🙁:-2
+😣:-2 😖:-2 🤦:-2 😱:-1 😾:-2 💔:-2 😪:-1 🤢:-3 🤮:-3
+😊:2 😀:2 😃:2 😄:2 😁:2 😍:3 🥰:3 ❤:3 💕:3 💙:2 💜:2 💛:2 💚:2 ♥:3 👍:2 👏:2 🙌:2 🙏:1 🎉:2 😎:2 ✨:1 💯:2 😘:2 ☺:2
+🙂:1 😉:1 🤗:2 👌:2 😆:2 🥳:3 ✅:1
+:):2 :d:2 ;):1 =):2 :p:1 :(:-2 :/:-1 :|:-1 =(:-2 :\\:-1
+`;
+
 export interface Lexicon {
   exact: Map<string, number>;
   prefixes: Map<string, number>;
@@ -76,7 +85,7 @@ function parse(src: string): Lexicon {
   return { exact, prefixes, minPrefix: Number.isFinite(minPrefix) ? minPrefix : 99 };
 }
 
-export const LEXICONS: Record<Language, Lexicon> = { en: parse(EN), de: parse(DE) };
+export const LEXICONS: Record<Language, Lexicon> = { en: parse(EN + SYMBOLS), de: parse(DE + SYMBOLS) };
 
 /** Valence of one lowercased token, 0 if unknown. Longest matching prefix wins. */
 export function valence(lex: Lexicon, token: string): number {

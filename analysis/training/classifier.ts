@@ -105,12 +105,18 @@ function scoresAsCsr(s: Float64Array, n: number, k: number): Csr {
   return { rows: n, cols: k, ptr, idx, val: s };
 }
 
+/**
+ * `aux` are optional binary side tasks (0/1 per row, e.g. GermEval's
+ * "is this about Deutsche Bahn at all"); each adds one SVM score to the
+ * calibrator's inputs, so the main decision can lean on them.
+ */
 export function trainClassifier(
   x: readonly Features[],
   y: Int32Array,
   k: number,
   o: ClassifierOptions,
   sampleWeight?: Float64Array,
+  aux: readonly Int32Array[] = [],
 ): TrainedClassifier {
   const merged = x.map(mergeDuplicates);
   const vocab = buildVocab(merged, o.minDf);
@@ -119,7 +125,18 @@ export function trainClassifier(
 
   // Out-of-fold scores of every base learner, input of the calibrator.
   const bases = o.bases ?? ['svm'];
-  const kb = k * bases.length;
+  // Every producer maps rows to kp score columns; all are linear in the features.
+  const producers: Array<{ kp: number; fit: (mm: Csr, rows: readonly number[], sw?: Float64Array) => { w: Float64Array; b: Float64Array } }> = [
+    ...bases.map((base) => ({ kp: k, fit: (mm: Csr, rows: readonly number[], sw?: Float64Array) => trainOvr(mm, Int32Array.from(rows, (i) => y[i]), k, o, sw, base) })),
+    ...aux.map((ya) => ({
+      kp: 1,
+      fit: (mm: Csr, rows: readonly number[], sw?: Float64Array) => {
+        const r = trainSvmDual(mm, Float64Array.from(rows, (i) => (ya[i] ? 1 : -1)), { c: o.c, sampleWeight: sw, seed: o.seed + 99 });
+        return { w: r.w, b: Float64Array.of(r.b) };
+      },
+    })),
+  ];
+  const kb = producers.reduce((s, p) => s + p.kp, 0);
   const strata = Array.from(y, String);
   const fold = stratifiedFolds(strata, o.folds, o.seed);
   const oofScores = new Float64Array(n * kb);
@@ -130,14 +147,15 @@ export function trainClassifier(
     const sw = sampleWeight ? Float64Array.from(tr, (i) => sampleWeight[i]) : undefined;
     const mtr = subsetRows(m, tr);
     const mte = subsetRows(m, te);
-    const ytr = Int32Array.from(tr, (i) => y[i]);
-    bases.forEach((base, bi) => {
-      const model = trainOvr(mtr, ytr, k, o, sw, base);
-      const s = scoreRows(mte, model.w, model.b, k);
+    let off = 0;
+    for (const p of producers) {
+      const model = p.fit(mtr, tr, sw);
+      const s = scoreRows(mte, model.w, model.b, p.kp);
       te.forEach((i, r) => {
-        for (let c = 0; c < k; c++) oofScores[i * kb + bi * k + c] = s[r * k + c];
+        for (let c = 0; c < p.kp; c++) oofScores[i * kb + off + c] = s[r * p.kp + c];
       });
-    });
+      off += p.kp;
+    }
   }
   const cal = trainSoftmax(scoresAsCsr(oofScores, n, kb), y, k, { l2: 1e-4, maxIter: 300, tol: 1e-10 });
   // A[c][j]: weight of stacked score j in calibrated logit c.
@@ -160,16 +178,19 @@ export function trainClassifier(
   // table whose scores are already calibrated logits.
   const w = new Float64Array(m.cols * k);
   const b = Float64Array.from(cal.b);
-  bases.forEach((base, bi) => {
-    const full = trainOvr(m, y, k, o, sampleWeight, base);
+  const all = Array.from({ length: n }, (_, i) => i);
+  let off = 0;
+  for (const p of producers) {
+    const full = p.fit(m, all, sampleWeight);
     for (let c = 0; c < k; c++) {
-      for (let kk = 0; kk < k; kk++) {
-        const a = A(c, bi * k + kk);
+      for (let kk = 0; kk < p.kp; kk++) {
+        const a = A(c, off + kk);
         b[c] += a * full.b[kk];
-        for (let j = 0; j < m.cols; j++) w[j * k + c] += a * full.w[j * k + kk];
+        for (let j = 0; j < m.cols; j++) w[j * k + c] += a * full.w[j * p.kp + kk];
       }
     }
-  });
+    off += p.kp;
+  }
   const keep: number[] = [];
   for (let j = 0; j < m.cols; j++) {
     let mx = 0;

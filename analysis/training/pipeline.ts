@@ -41,6 +41,8 @@ export function loadCorpora(): Corpus[] {
 }
 
 export interface Recipe {
+  /** Add GermEval's relevance flag as an auxiliary task (only where the corpus has it). */
+  relevanceAux: boolean;
   /** Sample weight = annotator agreement ^ power (0 = ignore agreement). */
   confidencePower: number;
   sentimentFeatures: FeatureConfig;
@@ -53,6 +55,7 @@ const BASE_OPTS: ClassifierOptions = { c: 0.3, minDf: 2, folds: 5, seed: 7, prun
 
 export const RECIPES: Record<Language, Recipe> = {
   en: {
+    relevanceAux: false,
     confidencePower: 1,
     sentimentFeatures: { ...DEFAULT_FEATURES },
     sentiment: { ...BASE_OPTS, c: 0.3, nbAlpha: 0.5 },
@@ -60,6 +63,7 @@ export const RECIPES: Record<Language, Recipe> = {
     rootCause: { ...BASE_OPTS, c: 0.3, bases: ['svm'] },
   },
   de: {
+    relevanceAux: false,
     confidencePower: 1,
     sentimentFeatures: { ...DEFAULT_FEATURES },
     sentiment: { ...BASE_OPTS, c: 0.3 },
@@ -83,7 +87,8 @@ export function trainLanguage(
   const y = Int32Array.from(train, (e) => labels.indexOf(e.label));
   const sw = Float64Array.from(train, (e) => weightOf(e, r.confidencePower));
   const t0 = Date.now();
-  const s = trainClassifier(x, y, labels.length, r.sentiment, sw);
+  const aux = r.relevanceAux && train.some((e) => e.relevant !== undefined) ? [Int32Array.from(train, (e) => (e.relevant === false ? 0 : 1))] : [];
+  const s = trainClassifier(x, y, labels.length, r.sentiment, sw, aux);
   const oofPred = train.map((_, i) => {
     let b = 0;
     for (let c = 1; c < labels.length; c++) if (s.oof[i * labels.length + c] > s.oof[i * labels.length + b]) b = c;
