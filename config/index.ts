@@ -16,6 +16,7 @@ export interface Config {
   logLevel: string;
   maxBodyBytes: number;
   maxBatchSize: number;
+  maxCachedWorkflows: number;
   journeyIdleTimeoutMs: number;
   thresholds: RuleThresholds;
   /** Where customers and Twilio reach the API: survey links and webhook signature URLs. */
@@ -119,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     maxBodyBytes: num(env, 'MAX_BODY_BYTES', 1_000_000, { min: 1024 }),
     maxBatchSize: num(env, 'MAX_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
+    maxCachedWorkflows: num(env, 'WORKER_MAX_CACHED_WORKFLOWS', 500, { min: 0 }),
     journeyIdleTimeoutMs: num(env, 'JOURNEY_IDLE_DAYS', 30, { min: 0.0001 }) * 24 * 3600 * 1000,
     publicBaseUrl,
     twilio: twilioVars ? { ...twilioVars, ...(env.TWILIO_BASE_URL ? { baseUrl: env.TWILIO_BASE_URL } : {}) } : null,

@@ -10,6 +10,8 @@ export interface WorkerDeps extends ActivityDeps, Omit<OutreachDeps, 'db'> {
   taskQueue: string;
   /** A pre-built bundle (tests build it once); otherwise the worker bundles workflows/. */
   workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Workflows kept in memory between tasks (WORKER_MAX_CACHED_WORKFLOWS). */
+  maxCachedWorkflows?: number;
 }
 
 export const workflowsPath = require.resolve('../workflows');
@@ -21,7 +23,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
     activities: { ...createActivities(deps), ...createWindowActivities(deps), ...createOutreachActivities(deps) },
-    // Journeys are many and mostly idle: cache the busy ones, not all of them.
-    maxCachedWorkflows: 2000,
+    // Journeys are many and mostly idle: cache the busy ones, not all of them. The cache is
+    // what bounds the worker's memory, whatever the number of customers.
+    maxCachedWorkflows: deps.maxCachedWorkflows ?? 500,
   });
 }

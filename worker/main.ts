@@ -30,6 +30,7 @@ async function run() {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
+      maxCachedWorkflows: config.maxCachedWorkflows,
       ...createIntegrations(config, db),
       surveySecret: config.survey.secret,
       publicBaseUrl: config.publicBaseUrl,

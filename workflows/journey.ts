@@ -2,8 +2,10 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -21,6 +23,8 @@ import {
 } from '../domain/messages';
 import type { CustomerSignal } from '../domain/types';
 import { OutreachStarter } from './outreach';
+
+export const LEAN_JOURNEY = 'lean-journey-2026-11';
 
 // Regular activities, not local ones: with local activities, a query that arrived while one ran
 // could split a workflow task so that replay saw signals in another order (caught by the
@@ -44,12 +48,18 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
   const current = () => state ?? emptySnapshot();
   const outreach = input.outreachPolicy ? new OutreachStarter(customerId, input.outreachPolicy, input.outreach) : null;
 
+  // Versioned change (histories recorded before it replay the old way): one idle timer per
+  // idle period instead of one per batch, and the score search attribute updated in steps of
+  // 0.05 rather than on every signal. Both cut Temporal work per signal.
+  const lean = patched(LEAN_JOURNEY);
+
   let published = '';
   function publish() {
     const s = current();
+    const score = s.last?.score ?? 0;
     const attrs = {
       tier: s.last?.tier ?? 'low',
-      score: s.last?.score ?? 0,
+      score: lean ? Math.round(score * 20) / 20 : score,
       open: [...new Set(s.openAlerts.map((a) => a.type))].sort(),
     };
     const key = JSON.stringify(attrs);
@@ -73,14 +83,41 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
   });
   setHandler(riskProfileQuery, () => profile(customerId, current()));
 
+  // The idle clock: re-armed only when it runs out while the journey has been busy.
+  let lastActive = Date.now();
+  let idle = false;
+  let idleClock: Promise<void> | null = null;
+  const armIdleClock = () => {
+    idle = false;
+    idleClock ??= (async () => {
+      for (;;) {
+        const wait = lastActive + input.idleTimeoutMs - Date.now();
+        if (wait <= 0) break;
+        await sleep(wait);
+      }
+      idle = true;
+      idleClock = null;
+    })();
+  };
+  if (lean) armIdleClock();
+
   for (;;) {
-    const busy = await condition(() => queue.length > 0, input.idleTimeoutMs);
+    let busy: boolean;
+    if (lean) {
+      await condition(() => queue.length > 0 || idle);
+      busy = queue.length > 0;
+    } else {
+      busy = await condition(() => queue.length > 0, input.idleTimeoutMs);
+    }
     if (!busy) {
       if (state) await acts.saveJourneySnapshot(customerId, state);
       // A signal that arrived while saving is processed, not dropped.
       if (queue.length === 0) return profile(customerId, current());
+      lastActive = Date.now();
+      if (lean) armIdleClock();
       continue;
     }
+    lastActive = Date.now();
 
     const seen = new Set(current().recentSignalIds);
     const batch = queue.splice(0).filter((s) => !seen.has(s.id) && (seen.add(s.id), true));

@@ -75,8 +75,8 @@ describe('outreach: angry customer → SMS survey → escalation → resolution'
     expect(done.messages[0]).to.include({ kind: 'survey', channel: 'sms', provider: 'twilio', providerId: sms.sid });
     // Resolved here, so the Salesforce case is closed too.
     expect(sfCase.Status).to.equal('Closed');
-    const wf = await h().client.workflow.getHandle(done.workflowId).describe();
-    expect(wf.status.name).to.equal('COMPLETED');
+    // The outcome is written just before the workflow completes.
+    await eventually(async () => (await h().client.workflow.getHandle(done.workflowId).describe()).status.name === 'COMPLETED', 10_000, 'outreach workflow to complete');
   });
 
   it('a promoter answer closes the loop positively, without a case', async () => {

@@ -44,7 +44,7 @@ describe('workflow determinism', () => {
       // The CLI writes the proto3 JSON that historyFromJSON reads.
       const cli = findTemporalCli(() => {}).path!;
       const json = execFileSync(cli, ['workflow', 'show', '-w', handle.workflowId, '--address', h().server.address, '--output', 'json']);
-      fs.writeFileSync(path.join(FIXTURES, `journey-${new Date().toISOString().slice(0, 10)}.json`), json);
+      fs.writeFileSync(path.join(FIXTURES, `journey-${process.env.RECORD_HISTORIES}.json`), json);
     }
     await Worker.runReplayHistory({ workflowBundle: h().bundle }, history, handle.workflowId);
 
