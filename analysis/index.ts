@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createClassifier, type Classifier } from './classifier';
 import { analyseText, DEFAULT_FEATURES, type Analysed } from './features';
+import { complaintPatterns } from './complaint';
 import { detectLanguage } from './language';
 import { detectLegal } from './legal';
 import { decodeBundle } from './model-io';
@@ -12,6 +13,9 @@ import type { Language, ModelBundle, RootCause, SentimentLabel, TextAnalysis, Te
 
 export type { Language, SentimentLabel, RootCause, TextAnalysis, TextAnalyzer, ModelBundle, ClassifierModel } from './types';
 export { ROOT_CAUSES } from './types';
+
+/** A complaint pattern does not overrule a model that is at least this sure the text is positive. */
+const COMPLAINT_MAX_POSITIVE = 0.5;
 
 /** Below this many lexicon polarity points a text does not get the 'strong wording' cue. */
 const STRONG_WORDING = 4;
@@ -57,6 +61,15 @@ export function createTextAnalyzer(models: ModelBundle): TextAnalyzer {
         pPos = p[l.indexOf('positive')];
       } else [pNeg, pNeu, pPos] = probsFromLexicon(a);
 
+      // Complaint constructions overrule a neutral/weakly positive reading; see complaint.ts.
+      const complaint = complaintPatterns(input, language);
+      if (complaint.length > 0 && pPos < COMPLAINT_MAX_POSITIVE && pNeg < pNeu + pPos) {
+        const target = Math.min(0.9, 0.5 + 0.1 * complaint.length);
+        const rest = (1 - target) / (pNeu + pPos);
+        pNeu *= rest;
+        pPos *= rest;
+        pNeg = target;
+      }
       let label: SentimentLabel = 'neutral';
       if (pNeg >= pNeu && pNeg >= pPos) label = 'negative';
       else if (pPos > pNeu && pPos > pNeg) label = 'positive';
@@ -72,6 +85,7 @@ export function createTextAnalyzer(models: ModelBundle): TextAnalyzer {
       if (a.lexNeg >= STRONG_WORDING && label === 'negative') {
         cues.push(`strong negative wording (${a.negWords.map((w) => `"${w}"`).join(', ') || 'several negative words'})`);
       }
+      for (const c of complaint) cues.push(`complaint pattern: ${c}`);
       if (label === 'negative' && rc.rootCause !== 'other') cues.push(`complaint ${ROOT_CAUSE_CUE[rc.rootCause]}`);
       if (label === 'positive' && pPos >= 0.8) cues.push('clearly positive wording');
 

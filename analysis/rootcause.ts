@@ -29,8 +29,11 @@ export interface RootCauseResult {
 }
 
 /**
- * The trained model decides when it is confident about a cause it knows;
- * otherwise explicit keywords win; otherwise the model's best guess.
+ * The trained model knows only the causes its corpus labels (airline: delay,
+ * cancellation, staff, defect, booking; rail: also outage, safety). A keyword
+ * for a cause the model cannot predict (e.g. billing in English) wins unless
+ * the model is very sure; otherwise the model decides when confident, then
+ * keywords, then the model's best guess.
  */
 export function decideRootCause(text: string, a: Analysed | null, model: Classifier<RootCause> | undefined): RootCauseResult {
   if (!model || !a) return { rootCause: ruleRootCause(text) ?? 'other', probability: null };
@@ -38,11 +41,15 @@ export function decideRootCause(text: string, a: Analysed | null, model: Classif
   let best = 0;
   for (let c = 1; c < p.length; c++) if (p[c] > p[best]) best = c;
   const top = model.labels[best];
-  if (top !== 'other' && p[best] >= 0.5) return { rootCause: top, probability: p[best] };
   const rule = ruleRootCause(text);
+  if (rule && !model.labels.includes(rule) && p[best] < UNKNOWN_CAUSE_OVERRIDE) return { rootCause: rule, probability: null };
+  if (top !== 'other' && p[best] >= 0.5) return { rootCause: top, probability: p[best] };
   if (rule) return { rootCause: rule, probability: null };
   return { rootCause: top, probability: p[best] };
 }
+
+/** Model confidence above which a keyword for a cause outside the model's labels does not override it. */
+const UNKNOWN_CAUSE_OVERRIDE = 0.8;
 
 export const ROOT_CAUSE_CUE: Record<RootCause, string> = {
   delivery_delay: 'about a delay',

@@ -1,7 +1,7 @@
 // npm run evaluate — held-out metrics of the committed models (models/), the
 // always-majority baseline for comparison, and the unseen-domain complaint check.
 import { loadTextAnalyzer } from '../analysis';
-import { checkComplaints } from '../analysis/training/complaints';
+import { checkComplaints, SERVICE_COMPLAINTS_DE } from '../analysis/training/complaints';
 import { evaluateCorpus, loadCorpora } from '../analysis/training/pipeline';
 import { SENTIMENT_LABELS } from '../analysis/types';
 
@@ -26,6 +26,9 @@ function main(): void {
   const cc = checkComplaints(analyzer);
   console.log(`\nunseen domain (hand-written financial-services complaints): ${cc.n - cc.missed.length}/${cc.n} negative = ${(cc.negativeRate * 100).toFixed(1)}% (target >= 98%)`);
   for (const m of cc.missed) console.log(`  missed (${m.label}, ${m.sentiment}): ${m.text}`);
+  const cd = checkComplaints(analyzer, SERVICE_COMPLAINTS_DE, 'de');
+  console.log(`German service complaints (hand-written, not independent of the German complaint patterns): ${cd.n - cd.missed.length}/${cd.n} negative = ${(cd.negativeRate * 100).toFixed(1)}%`);
+  for (const m of cd.missed) console.log(`  missed (${m.label}, ${m.sentiment}): ${m.text}`);
 }
 
 main();

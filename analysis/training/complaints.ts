@@ -37,6 +37,25 @@ export const FINANCE_COMPLAINTS_EN: readonly string[] = [
   'The insurance company cancelled my policy for non-payment even though the automatic payment was taken from my account as usual.',
 ];
 
+// German customer-service complaints outside rail (banking, telecoms, retail)
+// plus two rail ones. Caveat: written in the same session as the German
+// patterns in analysis/complaint.ts, so this set guards behaviour; it is not
+// an independent measurement.
+export const SERVICE_COMPLAINTS_DE: readonly string[] = [
+  'Seit drei Wochen warte ich auf die Erstattung für den ausgefallenen ICE. Niemand antwortet auf meine E-Mails.',
+  'Die App stürzt beim Bezahlen ständig ab, ich konnte kein Ticket kaufen.',
+  'Mir wurde die Kontoführungsgebühr doppelt abgebucht und die Hotline legt einfach auf.',
+  'Das Paket sollte vor einer Woche ankommen, die Sendungsverfolgung zeigt seit Tagen nichts Neues.',
+  'Ich habe meinen Vertrag fristgerecht gekündigt, trotzdem wurde wieder abgebucht.',
+  'Der Kundenservice hat mich dreimal weiterverbunden und dann war die Leitung tot.',
+  'Die Rechnung ist viel zu hoch, mir wurden Leistungen berechnet, die ich nie bestellt habe.',
+  'Schon wieder keine Klimaanlage im Zug, bei 35 Grad ist das eine Zumutung.',
+  'Mein Sitzplatz war doppelt reserviert und der Schaffner konnte nicht helfen.',
+  'Trotz Zahlung bekomme ich eine Mahnung vom Inkassobüro. Das ist nicht in Ordnung.',
+  'Seit dem Update funktioniert der Login nicht mehr, ich komme nicht an mein Konto.',
+  'Die Lieferung kam beschädigt an und auf meine Reklamation hat niemand reagiert.',
+];
+
 export interface ComplaintCheck {
   n: number;
   negativeRate: number;
