@@ -11,8 +11,11 @@ import { decodeBundle } from './model-io';
 import { decideRootCause, ROOT_CAUSE_CUE } from './rootcause';
 import type { Language, ModelBundle, RootCause, SentimentLabel, TextAnalysis, TextAnalyzer } from './types';
 
-export type { Language, SentimentLabel, RootCause, TextAnalysis, TextAnalyzer, ModelBundle, ClassifierModel } from './types';
+export type { Language, SentimentLabel, RootCause, TextAnalysis, TextAnalyzer, ModelBundle } from './types';
 export { ROOT_CAUSES } from './types';
+
+/** A text needs at least one letter, digit or emoji to be analysed. */
+const CONTENT = /[\p{L}\p{N}\p{Extended_Pictographic}]/u;
 
 /** A complaint pattern does not overrule a model that is at least this sure the text is positive. */
 const COMPLAINT_MAX_POSITIVE = 0.5;
@@ -48,6 +51,11 @@ export function createTextAnalyzer(models: ModelBundle): TextAnalyzer {
     analyze(text: string, languageHint?: string): TextAnalysis {
       const input = typeof text === 'string' ? text : String(text ?? '');
       const language = detectLanguage(input, languageHint);
+      if (!CONTENT.test(input)) {
+        // Nothing to read (empty, whitespace, punctuation only): say so instead
+        // of returning the model's prior.
+        return { language, sentiment: 0, label: 'neutral', sentimentConfidence: 0, rootCause: 'other', legalThreat: false, legalScore: 0, cues: [], modelVersion };
+      }
       const lm = byLang[language];
       const a = lm.sentiment ? lm.sentiment.analyse(input, language) : analyseText(input, language, DEFAULT_FEATURES);
       let pNeg: number;
@@ -110,16 +118,14 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const cache = new Map<string, TextAnalyzer>();
 
 /** Default model directory: <repo>/models. */
-export function defaultModelDir(): string {
-  return path.resolve(__dirname, '../models');
-}
+const DEFAULT_MODEL_DIR = path.resolve(__dirname, '../models');
 
 /**
  * Reads <modelDir>/manifest.json and the weight files it lists, once per
  * directory. Without a manifest it falls back to the lexicon-only analyzer
  * (version 'text-lexicon-0') so the platform keeps running.
  */
-export function loadTextAnalyzer(modelDir: string = defaultModelDir()): TextAnalyzer {
+export function loadTextAnalyzer(modelDir: string = DEFAULT_MODEL_DIR): TextAnalyzer {
   const dir = path.resolve(modelDir);
   let analyzer = cache.get(dir);
   if (!analyzer) {

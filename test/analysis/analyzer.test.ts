@@ -76,6 +76,12 @@ describe('text analyzer (committed models)', () => {
     }
   });
 
+  it('reports texts without content as neutral with zero confidence', () => {
+    for (const t of ['', '   ', '?!', '...']) {
+      expect(analyzer.analyze(t)).to.include({ label: 'neutral', sentiment: 0, sentimentConfidence: 0, rootCause: 'other' });
+    }
+  });
+
   it('has no root cause for praise', () => {
     expect(analyzer.analyze('Loved the flight, the crew was wonderful, thank you!').rootCause).to.equal('other');
   });
