@@ -7,7 +7,7 @@ import type { OutreachPolicy } from '../domain/outreach';
 import type { SignalDefinition } from '@temporalio/common';
 import {
   alertStatusChanged,
-  customerSignal,
+  customerSignals,
   riskProfileQuery,
   SEARCH_ATTRIBUTES,
   type JourneyInput,
@@ -17,6 +17,29 @@ import type { AlertStatus, CustomerSignal } from '../domain/types';
 import type { Logger } from './logger';
 
 const DELIVERY_DEADLINE_MS = 5000;
+const COALESCE_MS = 5;
+const MAX_WAITING = 10_000;
+/** Temporal payloads must stay well below its 2 MB limit: chunk a customer's signals by size. */
+const MAX_CHUNK_BYTES = 256 * 1024;
+const MAX_CHUNK_SIGNALS = 100;
+
+function chunks(signals: CustomerSignal[]): CustomerSignal[][] {
+  const out: CustomerSignal[][] = [];
+  let current: CustomerSignal[] = [];
+  let bytes = 0;
+  for (const s of signals) {
+    const size = Buffer.byteLength(JSON.stringify(s));
+    if (current.length && (bytes + size > MAX_CHUNK_BYTES || current.length >= MAX_CHUNK_SIGNALS)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(s);
+    bytes += size;
+  }
+  if (current.length) out.push(current);
+  return out;
+}
 
 export interface JourneyGatewayDeps {
   db: Db;
@@ -36,57 +59,78 @@ export interface Delivery {
 
 export class JourneyGateway {
   private sweepTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly waiting: Delivery[] = [];
+  private delivering: Promise<void> = Promise.resolve();
   private sweeping: Promise<void> | undefined;
 
   constructor(private readonly deps: JourneyGatewayDeps) {}
 
   /**
-   * signalWithStart for each recorded signal; marks delivered ones. A failure leaves the
-   * signal pending for the sweep: recorded signals are delivered at least once, and the
+   * Hands recorded signals to their journeys: one signalWithStart per customer and chunk, the
+   * customer's signals in order, customers in parallel; marks delivered ones. A failure leaves
+   * the signals pending for the sweep: recorded signals are delivered at least once, and the
    * journey recognises a redelivered id.
    */
   async deliver(items: Delivery[]): Promise<void> {
     const { client, db, taskQueue, log } = this.deps;
-    // One customer's signals go in order; different customers in parallel.
-    const byWorkflow = new Map<string, number[]>();
-    items.forEach((it, i) => byWorkflow.set(it.workflowId, [...(byWorkflow.get(it.workflowId) ?? []), i]));
-    const results: PromiseSettledResult<unknown>[] = new Array(items.length);
+    const byWorkflow = new Map<string, Delivery[]>();
+    for (const it of items) byWorkflow.set(it.workflowId, [...(byWorkflow.get(it.workflowId) ?? []), it]);
+    const delivered: string[] = [];
+    const failed: string[] = [];
+    let reason = '';
     await Promise.all(
-      [...byWorkflow.values()].map(async (indexes) => {
-        for (const i of indexes) {
-          const { signal, workflowId } = items[i];
+      [...byWorkflow.entries()].map(async ([workflowId, list]) => {
+        for (const chunk of chunks(list.map((it) => it.signal))) {
           try {
             // A deadline, so an unreachable Temporal fails the attempt instead of hanging it.
-            const value = await client.withDeadline(Date.now() + DELIVERY_DEADLINE_MS, () =>
+            await client.withDeadline(Date.now() + DELIVERY_DEADLINE_MS, () =>
               client.workflow.signalWithStart('customerJourneyWorkflow', {
                 workflowId,
                 taskQueue,
-                args: [this.journeyInput(signal.customerId)],
-                signal: customerSignal,
-                signalArgs: [signal],
-                typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.customerId, value: signal.customerId }],
+                args: [this.journeyInput(chunk[0].customerId)],
+                signal: customerSignals,
+                signalArgs: [chunk],
+                typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.customerId, value: chunk[0].customerId }],
               }),
             );
-            results[i] = { status: 'fulfilled', value };
-          } catch (reason) {
-            results[i] = { status: 'rejected', reason };
+            delivered.push(...chunk.map((s) => s.id));
+          } catch (err) {
+            failed.push(...chunk.map((s) => s.id));
+            reason = String((err as Error)?.message);
           }
         }
       }),
     );
-    const delivered = items.filter((_, i) => results[i].status === 'fulfilled').map((it) => it.signal.id);
-    const failed = items.filter((_, i) => results[i].status === 'rejected').map((it) => it.signal.id);
     await markDelivered(db, delivered);
     if (failed.length) {
-      const reason = String((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason?.message);
       log.warn({ count: failed.length, reason }, 'signal delivery to Temporal failed; will retry');
       await markDeliveryFailed(db, failed, reason);
     }
   }
 
-  /** Delivers in the background; the caller has its 202 already. */
+  /**
+   * Delivers in the background; the caller has its 202 already. Signals accepted within a few
+   * milliseconds of each other travel together (one Temporal signal per customer), and one
+   * delivery runs at a time, so a customer's signals reach the journey in the order accepted.
+   */
   deliverSoon(items: Delivery[]): void {
-    this.deliver(items).catch((err) => this.deps.log.warn({ err }, 'delivery attempt failed; the sweep retries'));
+    // Beyond this, signals wait in the database only (still pending): the sweep delivers them.
+    if (items.length === 0 || this.waiting.length > MAX_WAITING) return;
+    this.waiting.push(...items);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      const batch = this.waiting.splice(0);
+      this.delivering = this.delivering
+        .then(() => this.deliver(batch))
+        .catch((err) => this.deps.log.warn({ err }, 'delivery attempt failed; the sweep retries'));
+    }, COALESCE_MS);
+  }
+
+  /** Resolves when everything handed to deliverSoon so far has been attempted. */
+  async drain(): Promise<void> {
+    while (this.flushTimer || this.waiting.length) await new Promise((r) => setTimeout(r, COALESCE_MS));
+    await this.delivering;
   }
 
   /** Retries signals that were recorded but not delivered (Temporal was down, the API restarted). */
@@ -112,6 +156,7 @@ export class JourneyGateway {
   }
 
   async stopSweep(): Promise<void> {
+    await this.drain();
     clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
     await this.sweeping;

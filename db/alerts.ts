@@ -121,8 +121,9 @@ function applyFilter(q: any, f: AlertFilter) {
   return q;
 }
 
-function encodeCursor(a: Alert): string {
-  return Buffer.from(JSON.stringify([a.createdAt, a.id])).toString('base64url');
+/** The cursor keeps the database's microseconds: alerts created in the same millisecond stay apart. */
+function encodeCursor(createdAtMicros: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAtMicros, id])).toString('base64url');
 }
 
 function decodeCursor(cursor: string): [string, string] {
@@ -142,9 +143,13 @@ export async function listAlerts(db: Db, f: AlertFilter, limit: number, cursor?:
     const [at, id] = decodeCursor(cursor);
     q.where((w: any) => w.where('created_at', '<', at).orWhere((w2: any) => w2.where('created_at', '=', at).andWhere('id', '<', id)));
   }
-  const rows = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit + 1);
-  const items = rows.slice(0, limit).map(alertFromRow);
-  return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1]) : null };
+  const rows = await q
+    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .limit(limit + 1)
+    .select('*', db.raw(`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at`));
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { items: page.map(alertFromRow), nextCursor: rows.length > limit ? encodeCursor(last.cursor_at, last.id) : null };
 }
 
 export async function countAlerts(db: Db, f: AlertFilter) {

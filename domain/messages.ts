@@ -62,6 +62,9 @@ export interface AlertStatusChange {
   status: AlertStatus;
 }
 
+/** One signal; kept so that journeys started before batched delivery still take their signals. */
 export const customerSignal = defineSignal<[CustomerSignal]>('customerSignal');
+/** A customer's signals in order, as the API delivers them: one Temporal signal per batch. */
+export const customerSignals = defineSignal<[CustomerSignal[]]>('customerSignals');
 export const alertStatusChanged = defineSignal<[AlertStatusChange]>('alertStatusChanged');
 export const riskProfileQuery = defineQuery<RiskProfile>('riskProfile');

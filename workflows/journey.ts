@@ -15,6 +15,7 @@ import { emptySnapshot } from '../domain/journey';
 import {
   alertStatusChanged,
   customerSignal,
+  customerSignals,
   riskProfileQuery,
   SEARCH_ATTRIBUTES,
   type JourneyInput,
@@ -75,6 +76,9 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
 
   setHandler(customerSignal, (s) => {
     queue.push(s);
+  });
+  setHandler(customerSignals, (list) => {
+    queue.push(...list);
   });
   setHandler(alertStatusChanged, ({ alertId, status }) => {
     if (status !== 'resolved' || !state) return;
