@@ -4,6 +4,7 @@ import { EMPTY_HISTORY } from './history';
 import type {
   Contribution,
   RiskComponent,
+  SignalAnalysis,
   RiskComponents,
   RiskTier,
   SentimentLabel,
@@ -32,18 +33,11 @@ export interface RiskInput {
   upstream?: UpstreamAnalysis | null;
 }
 
-export interface RiskAssessment {
-  sentiment: number;
-  label: SentimentLabel;
-  rootCause: string | null;
-  legalThreat: boolean;
-  risk: RiskComponents;
-  score: number;
-  tier: RiskTier;
-  contributions: Contribution[];
+/** The analysis without what only the caller knows (language, model version, source). */
+export type RiskAssessment = Omit<SignalAnalysis, 'language' | 'modelVersion' | 'source'> & {
   /** Which values came from an upstream system instead of our models. */
   upstreamFields: string[];
-}
+};
 
 /** Tier cut-offs on the composite score: score >= cut-off gives the tier. */
 export const TIER_CUTOFFS: Readonly<Record<Exclude<RiskTier, 'low'>, number>> = {
