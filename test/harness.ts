@@ -11,7 +11,7 @@ import { createDb, migrate, type Db } from '../db';
 import { createScratchDatabase } from '../db/scratch';
 import { journeyWorkflowId, riskProfileQuery } from '../domain/messages';
 import { startDevServer, type DevServer } from '../scripts/temporal-cli';
-import { createWorker, workflowsPath } from '../worker/create';
+import { createWorker, workflowsPath, type WorkerDeps } from '../worker/create';
 
 export const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
@@ -73,7 +73,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return { ...base, ...overrides, temporal: { ...base.temporal, address: h().server.address, ...overrides.temporal } };
 }
 
-export async function startWorker(taskQueue: string): Promise<{ worker: Worker; stop: () => Promise<void> }> {
+/** A worker on the shared server and database; `extra` adds integrations (fakes) to its activities. */
+export async function startWorker(taskQueue: string, extra: Partial<WorkerDeps> = {}): Promise<{ worker: Worker; stop: () => Promise<void> }> {
   const worker = await createWorker({
     db: h().db,
     analyzer: loadTextAnalyzer(),
@@ -81,6 +82,7 @@ export async function startWorker(taskQueue: string): Promise<{ worker: Worker; 
     namespace: 'default',
     taskQueue,
     workflowBundle: h().bundle,
+    ...extra,
   });
   const running = worker.run();
   return {

@@ -1,15 +1,13 @@
 // An outreach test rig: fake Twilio and Salesforce on loopback, a worker on its own task queue
 // wired to them through the real SDKs, and the API configured like production would be.
 import { randomUUID } from 'node:crypto';
-import { loadTextAnalyzer } from '../../analysis';
 import type { Config } from '../../config';
 import { DEFAULT_OUTREACH_POLICY, type OutreachPolicy } from '../../domain/outreach';
 import { outreachStatusQuery } from '../../domain/outreach-messages';
 import { createIntegrations } from '../../integrations';
-import { createWorker } from '../../worker/create';
 import { startFakeSalesforce } from '../fakes/salesforce';
 import { startFakeTwilio } from '../fakes/twilio';
-import { eventually, h, startApi, testConfig } from '../harness';
+import { eventually, h, startApi, startWorker, testConfig } from '../harness';
 
 export const PUBLIC_BASE_URL = 'https://engage.example.test';
 export const CRM_TOKEN = 'crm-test-token-0123456789';
@@ -43,18 +41,11 @@ export async function startRig(policy: Partial<OutreachPolicy> = {}) {
     survey: { secret: `secret-${randomUUID()}`, isDevSecret: false },
     outreach: { ...FAST_POLICY, ...policy },
   };
-  const worker = await createWorker({
-    db: h().db,
-    analyzer: loadTextAnalyzer(),
-    connection: h().connection,
-    namespace: 'default',
-    taskQueue,
-    workflowBundle: h().bundle,
+  const worker = await startWorker(taskQueue, {
     ...createIntegrations(config, h().db),
     surveySecret: config.survey.secret,
     publicBaseUrl: config.publicBaseUrl,
   });
-  const running = worker.run();
   const api = startApi(config);
   return {
     config,
@@ -70,8 +61,7 @@ export async function startRig(policy: Partial<OutreachPolicy> = {}) {
         .set('X-Twilio-Signature', signature ?? twilio.sign(`${PUBLIC_BASE_URL}${path}`, params))
         .send(params),
     stop: async () => {
-      worker.shutdown();
-      await running;
+      await worker.stop();
       await twilio.close();
       await salesforce.close();
     },
