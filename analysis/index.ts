@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createClassifier, type Classifier } from './classifier';
 import { analyseText, DEFAULT_FEATURES, type Analysed } from './features';
+import { detectChurnIntent } from './churn';
 import { complaintPatterns } from './complaint';
 import { detectLanguage } from './language';
 import { detectLegal } from './legal';
@@ -54,7 +55,7 @@ export function createTextAnalyzer(models: ModelBundle): TextAnalyzer {
       if (!CONTENT.test(input)) {
         // Nothing to read (empty, whitespace, punctuation only): say so instead
         // of returning the model's prior.
-        return { language, sentiment: 0, label: 'neutral', sentimentConfidence: 0, rootCause: 'other', legalThreat: false, legalScore: 0, cues: [], modelVersion };
+        return { language, sentiment: 0, label: 'neutral', sentimentConfidence: 0, rootCause: 'other', legalThreat: false, legalScore: 0, churnIntent: 0, cues: [], modelVersion };
       }
       const lm = byLang[language];
       const a = lm.sentiment ? lm.sentiment.analyse(input, language) : analyseText(input, language, DEFAULT_FEATURES);
@@ -89,7 +90,8 @@ export function createTextAnalyzer(models: ModelBundle): TextAnalyzer {
       // question like "how do I cancel?" is exactly what churn scoring needs.
       const rc = label === 'positive' ? { rootCause: 'other' as RootCause } : decideRootCause(input, input.trim() ? a : null, lm.rootCause);
 
-      const cues = [...legal.cues];
+      const churn = detectChurnIntent(input, language);
+      const cues = [...churn.cues, ...legal.cues];
       if (a.lexNeg >= STRONG_WORDING && label === 'negative') {
         cues.push(`strong negative wording (${a.negWords.map((w) => `"${w}"`).join(', ') || 'several negative words'})`);
       }
@@ -105,6 +107,7 @@ export function createTextAnalyzer(models: ModelBundle): TextAnalyzer {
         rootCause: rc.rootCause,
         legalThreat: legal.legalThreat,
         legalScore: legal.legalScore,
+        churnIntent: churn.churnIntent,
         cues,
         modelVersion,
       };

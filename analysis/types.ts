@@ -41,6 +41,8 @@ export interface TextAnalysis {
   legalThreat: boolean;
   /** [0, 1] */
   legalScore: number;
+  /** [0, 1]: the writer states an intent to leave (analysis/churn.ts); ≥ 0.5 counts. */
+  churnIntent: number;
   cues: string[];
   modelVersion: string;
 }

@@ -21,6 +21,8 @@ export interface TextFindings {
   rootCause: string;
   legalThreat: boolean;
   legalScore: number;
+  /** [0, 1]: the writer states an intent to leave (analysis/churn.ts). Absent = 0 (older producers). */
+  churnIntent?: number;
   cues: string[];
 }
 
@@ -54,6 +56,22 @@ export const COMPONENT_WEIGHTS: Readonly<RiskComponents> = {
   reputation: 0.15,
   financial: 0.15,
 };
+
+/**
+ * Text parts of the churn component. A stated intent (analysis/churn.ts, 0.75–0.95) alone gives
+ * churn 0.71–0.9, so a plainly stated intent passes churn_signal's calm path (churn > 0.8,
+ * domain/rules.ts) and a hedged one ("thinking about switching") needs some negativity too.
+ */
+export const CHURN_WEIGHTS = {
+  /** churn += intent × this when the text states an intent to leave. */
+  intent: 0.95,
+  /** Intent scores below this are not counted (third parties, negated statements score 0). */
+  intentMin: 0.5,
+  /** churn += negativity × this (negativity = max(0, −sentiment)). */
+  negativity: 0.4,
+  /** churn += this when the root cause is `cancellation` but no intent is stated ("my flight was cancelled"). */
+  cancellationTopic: 0.1,
+} as const;
 
 const PUBLIC_TYPES = new Set(['review', 'social_post']);
 const clamp01 = (x: number) => Math.max(0, Math.min(1, x));
@@ -96,13 +114,17 @@ export function assessRisk(input: RiskInput): RiskAssessment {
     reasons[c].push(why);
   };
 
-  // Churn: leaving is said in words or shown by acts.
+  // Churn: leaving is said in words or shown by acts. Negativity alone stays below
+  // CHURN_WEIGHTS.negativity + topic (≤ 0.5), so an ordinary complaint without a stated intent
+  // does not reach the churn_signal threshold by wording alone; a stated intent does.
+  const intent = input.text?.churnIntent ?? 0;
   if (type === 'cancellation_request') add('churn', 0.8, 'asked to cancel');
   if (type === 'payment_failed') add('churn', 0.3, 'payment failed');
   if (type === 'transaction_failed') add('churn', 0.2, 'transaction failed');
   if (type === 'session_error') add('churn', 0.1, 'app error');
-  add('churn', 0.55 * neg, `negative wording (sentiment ${round(sentiment)})`);
-  if (rootCause === 'cancellation') add('churn', 0.25, 'talks about cancelling');
+  if (intent >= CHURN_WEIGHTS.intentMin) add('churn', CHURN_WEIGHTS.intent * intent, 'states an intent to leave');
+  add('churn', CHURN_WEIGHTS.negativity * neg, `negative wording (sentiment ${round(sentiment)})`);
+  if (rootCause === 'cancellation' && intent < CHURN_WEIGHTS.intentMin) add('churn', CHURN_WEIGHTS.cancellationTopic, 'talks about cancelling');
   add('churn', Math.min(0.3, 0.1 * history.complaints7d), `${ordinal(history.complaints7d + 1)} complaint in 7 days`);
   if (history.failedPayments30d >= 2) add('churn', 0.1, `${history.failedPayments30d} failed payments in 30 days`);
   if (history.sessionErrors24h >= 3) add('churn', 0.1, `${history.sessionErrors24h} app errors in 24 hours`);

@@ -3,9 +3,15 @@ import type { AlertType, PerSignalAlertType, RiskComponent, RiskComponents, Risk
 import { RISK_COMPONENTS } from './types';
 
 export interface RuleThresholds {
-  /** churn_signal fires when churn > churnMin and sentiment < sentimentMax. */
+  /** churn_signal fires when churn > churnMin and sentiment < sentimentMax ... */
   churnMin: number;
   sentimentMax: number;
+  /**
+   * ... or when churn > churnAloneMin whatever the sentiment: churn that high comes from a stated
+   * intent to leave or a cancellation request, and people often say it calmly. Optional so
+   * existing threshold objects stay valid; absent = DEFAULT_THRESHOLDS.churnAloneMin.
+   */
+  churnAloneMin?: number;
   /** legal_threat fires on the explicit flag or when legal risk > legalMin. */
   legalMin: number;
   /** high_risk_compound fires when at least compoundMinComponents exceed their moderate threshold. */
@@ -18,6 +24,7 @@ export interface RuleThresholds {
 export const DEFAULT_THRESHOLDS: RuleThresholds = {
   churnMin: 0.5,
   sentimentMax: -0.3,
+  churnAloneMin: 0.8,
   legalMin: 0.7,
   moderate: { churn: 0.4, escalation: 0.4, legal: 0.4, reputation: 0.4, financial: 0.4 },
   compoundMinComponents: 3,
@@ -54,8 +61,9 @@ export function evaluatePerSignalRules(s: ScoredSignal, t: RuleThresholds = DEFA
   const hit = (type: PerSignalAlertType, reason: Record<string, unknown>) =>
     hits.push({ type, severity: SEVERITY_BY_TYPE[type], reason });
 
-  if (s.risk.churn > t.churnMin && s.sentiment < t.sentimentMax) {
-    hit('churn_signal', { churn: s.risk.churn, sentiment: s.sentiment, churnMin: t.churnMin, sentimentMax: t.sentimentMax });
+  const churnAloneMin = t.churnAloneMin ?? DEFAULT_THRESHOLDS.churnAloneMin!;
+  if ((s.risk.churn > t.churnMin && s.sentiment < t.sentimentMax) || s.risk.churn > churnAloneMin) {
+    hit('churn_signal', { churn: s.risk.churn, sentiment: s.sentiment, churnMin: t.churnMin, sentimentMax: t.sentimentMax, churnAloneMin });
   }
   if (s.legalThreat || s.risk.legal > t.legalMin) {
     hit('legal_threat', { legalThreat: s.legalThreat, legal: s.risk.legal, legalMin: t.legalMin });

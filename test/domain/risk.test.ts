@@ -57,3 +57,23 @@ describe('risk assessment', () => {
     expect([0.1, 0.35, 0.6, 0.85].map(tierFor)).to.deep.equal(['low', 'moderate', 'high', 'critical']);
   });
 });
+
+describe('risk assessment: stated intent to leave', () => {
+  const calm: TextFindings = { language: 'de', sentiment: -0.1, label: 'neutral', rootCause: 'other', legalThreat: false, legalScore: 0, cues: [] };
+
+  it('a stated intent is its own named churn contribution and passes the calm churn path', () => {
+    const r = assessRisk({ text: { ...calm, churnIntent: 0.95 }, signalType: 'feedback' });
+    expect(r.risk.churn).to.be.greaterThan(0.8);
+    expect(r.contributions.find((c) => c.factor === 'churn')!.explanation).to.match(/states an intent to leave/);
+  });
+
+  it('negativity alone keeps churn at or below 0.5 (no churn_signal from wording alone)', () => {
+    const r = assessRisk({ text: { ...calm, sentiment: -1, rootCause: 'cancellation' }, signalType: 'feedback' });
+    expect(r.risk.churn).to.be.at.most(0.5);
+  });
+
+  it('older producers without churnIntent still score', () => {
+    const r = assessRisk({ text: calm, signalType: 'feedback' });
+    expect(r.risk.churn).to.be.within(0, 0.1);
+  });
+});
