@@ -189,13 +189,26 @@ export const SF_PRIORITY: Readonly<Record<Severity, 'Low' | 'Medium' | 'High'>> 
 export type Locale = 'de' | 'en';
 export const localeOf = (l: string | null | undefined): Locale => (l?.toLowerCase().startsWith('de') ? 'de' : 'en');
 
-export function surveyMessage(locale: Locale, name: string | null, link: string): string {
+/**
+ * The only part of a profile's free-text name that may go into a message: its first word, if that is
+ * a plausible first name (Unicode letters, inner hyphens or apostrophes, at most 30 characters).
+ * Anything else (links, digits, emoji, markup, control characters) gives no name at all.
+ */
+export function firstNameOf(name: string | null | undefined): string | null {
+  const first = name?.normalize('NFC').trim().split(/\s+/u)[0];
+  if (!first || [...first].length > 30) return null;
+  return /^(?:\p{L}\p{M}*)+(?:['’-](?:\p{L}\p{M}*)+)*$/u.test(first) ? first : null;
+}
+
+export function surveyMessage(locale: Locale, fullName: string | null, link: string): string {
+  const name = firstNameOf(fullName);
   return locale === 'de'
     ? `Hallo${name ? ` ${name}` : ''}, es tut uns leid, dass bei Ihnen zuletzt nicht alles rund lief. Wie zufrieden sind Sie mit uns? 1 Minute: ${link}`
     : `Hi${name ? ` ${name}` : ''}, we're sorry things haven't gone well for you lately. How likely are you to recommend us? 1 minute: ${link}`;
 }
 
-export function reminderMessage(locale: Locale, name: string | null, link: string): string {
+export function reminderMessage(locale: Locale, fullName: string | null, link: string): string {
+  const name = firstNameOf(fullName);
   return locale === 'de'
     ? `Hallo${name ? ` ${name}` : ''}, Ihre Meinung hilft uns, es besser zu machen. Die Umfrage ist noch offen: ${link}`
     : `Hi${name ? ` ${name}` : ''}, your view helps us fix things. The survey is still open: ${link}`;

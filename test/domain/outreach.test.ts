@@ -4,13 +4,16 @@ import {
   chooseChannel,
   classifyNps,
   DEFAULT_OUTREACH_POLICY as P,
+  firstNameOf,
   inQuietHours,
   msUntilQuietHoursEnd,
   nextStepFor,
   npsFromReply,
   outreachTrigger,
   parseQuietHours,
+  reminderMessage,
   smsKeyword,
+  surveyMessage,
   type ContactProfile,
 } from '../../domain/outreach';
 
@@ -105,6 +108,53 @@ describe('outreach policy (pure)', () => {
         start: false,
         reason: 'legal_threat_open',
       });
+    });
+  });
+
+  describe('the name in a message', () => {
+    const link = 'https://engage.example.test/s/t.s';
+    it('uses only a validated first name', () => {
+      expect(firstNameOf('Lea Müller')).to.equal('Lea');
+      expect(firstNameOf('  Jean-Luc Picard')).to.equal('Jean-Luc');
+      expect(firstNameOf("D'Arcy")).to.equal("D'Arcy");
+      expect(firstNameOf('Zoë')).to.equal('Zoë');
+      expect(firstNameOf('Zoe\u0308'), 'combining marks, normalized').to.equal('Zoë');
+      expect(firstNameOf('Αλέξης Π.')).to.equal('Αλέξης');
+      expect(firstNameOf('明 李')).to.equal('明');
+    });
+    it('gives no name for anything that is not one', () => {
+      for (const bad of [
+        null,
+        '',
+        '   ',
+        'http://evil.example/win',
+        'www.evil.example',
+        'Call+491511234567',
+        'Alex2',
+        '<b>Alex</b>',
+        'Alex!',
+        '-Alex',
+        "Alex'",
+        'Al--ex',
+        'A'.repeat(31),
+        '\u202eAlex',
+        'Al\u200bex',
+        '😀',
+        'CLICK:https://x.y',
+      ]) {
+        expect(firstNameOf(bad), JSON.stringify(bad)).to.equal(null);
+      }
+      expect(firstNameOf('A'.repeat(30))).to.equal('A'.repeat(30));
+    });
+    it('never puts profile text verbatim into the survey or reminder SMS', () => {
+      const name = 'Visit http://evil.example/pay now';
+      for (const msg of [surveyMessage('en', name, link), reminderMessage('de', name, link), surveyMessage('de', name, link), reminderMessage('en', name, link)]) {
+        expect(msg).to.not.include('evil');
+        expect(msg).to.include(link);
+      }
+      expect(surveyMessage('en', 'http://evil.example/pay Lea', link)).to.match(/^Hi, we're sorry/);
+      expect(surveyMessage('en', 'Lea Müller <script>', link)).to.match(/^Hi Lea, /);
+      expect(reminderMessage('de', 'Lea Müller', link)).to.match(/^Hallo Lea, /);
     });
   });
 });
