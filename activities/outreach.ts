@@ -5,6 +5,7 @@ import { insertAlerts } from '../db/alerts';
 import { getOutreach, hasOpenLegalThreat, recentContacts } from '../db/outreach';
 import { contactOf, getProfile, type CustomerProfile } from '../db/profiles';
 import { RECOMMENDED_ACTIONS } from '../domain/actions';
+import { surveySignalId } from '../domain/ids';
 import {
   checkContactPressure,
   chooseChannel,
@@ -28,7 +29,7 @@ import type { RiskTier, Severity } from '../domain/types';
 import { OutboxCrm, type CrmCases } from '../integrations/crm';
 import { recordInOutbox } from '../integrations/outbox';
 import { OutboxSms, type SmsSender } from '../integrations/sms';
-import { signSurveyToken } from '../integrations/survey-link';
+import { recipientBinding, signSurveyToken } from '../integrations/survey-link';
 
 export interface OutreachDeps {
   db: Db;
@@ -144,7 +145,7 @@ export function createOutreachActivities(deps: OutreachDeps) {
       const decision = await contactDecision(db, profile, input.kind, input.policy, Date.now(), messageId);
       if (!decision.ok) return { sent: false, reason: decision.reason };
 
-      const token = signSurveyToken(secret, { o: input.outreachId, e: Math.floor(input.expiresAt / 1000) });
+      const token = signSurveyToken(secret, { o: input.outreachId, e: Math.floor(input.expiresAt / 1000), r: recipientBinding(secret, outreach) });
       const link = `${base}/s/${token}`;
       const locale = localeOf(profile!.locale);
       const body = (input.kind === 'survey' ? surveyMessage : reminderMessage)(locale, profile!.name, link);
@@ -200,7 +201,7 @@ export function createOutreachActivities(deps: OutreachDeps) {
           : input.reason === 'undeliverable'
             ? 'could not be reached: the survey message was not delivered'
             : 'did not answer the survey before the deadline';
-      const signalIds = [...((outreach.trigger.signalIds as string[] | undefined) ?? []), ...(input.answer ? [`survey-${outreach.id}`] : [])];
+      const signalIds = [...((outreach.trigger.signalIds as string[] | undefined) ?? []), ...(input.answer ? [surveySignalId(outreach.id)] : [])];
       await insertAlerts(db, [
         {
           id: alertId,

@@ -4,6 +4,7 @@ import type { Db } from '../db';
 import { getOutreach, recordSurveyAnswer } from '../db/outreach';
 import { getProfile } from '../db/profiles';
 import { ConflictError, NotFoundError } from '../domain/errors';
+import { surveySignalId } from '../domain/ids';
 import { localeOf, npsSentiment } from '../domain/outreach';
 import { surveyAnswered, type SurveyAnswer } from '../domain/outreach-messages';
 import type { Ingest } from './ingest';
@@ -28,7 +29,7 @@ export function createOutreachService({ db, journeys, ingest }: { db: Db; journe
       const profile = await getProfile(db, outreach.customerId);
       await ingest([
         {
-          id: `survey-${outreachId.replace(/[^A-Za-z0-9._:\-]/g, '_')}`.slice(0, 128),
+          id: surveySignalId(outreachId),
           customerId: outreach.customerId,
           type: 'survey_response',
           channel: via === 'sms' ? 'sms' : 'survey',

@@ -6,10 +6,10 @@ import { getOutreach, type OutreachRow } from '../../db/outreach';
 import { getProfile } from '../../db/profiles';
 import { DomainError, GoneError, NotFoundError } from '../../domain/errors';
 import { localeOf, type Locale } from '../../domain/outreach';
-import { verifySurveyToken } from '../../integrations/survey-link';
+import { isBoundTo, verifySurveyToken } from '../../integrations/survey-link';
 import { parse } from '../errors';
 import type { OutreachService } from '../outreach-service';
-import { SurveyAnswerSchema } from '../outreach-schemas';
+import { SurveyAnswerSchema, SurveyFormAnswerSchema } from '../outreach-schemas';
 
 const TEXT = {
   en: {
@@ -77,7 +77,8 @@ export function createSurveyRouter({ db, secret, outreach }: { db: Db; secret: s
     if (!check.ok && check.reason === 'expired') throw new GoneError('this survey link has expired');
     if (!check.ok) throw new NotFoundError('survey', 'link');
     const o = await getOutreach(db, check.claims.o);
-    if (!o) throw new NotFoundError('survey', 'link');
+    // Signed but made for another outreach or recipient (or before links were bound): as if forged.
+    if (!o || !isBoundTo(secret, check.claims, o)) throw new NotFoundError('survey', 'link');
     return o;
   }
 
@@ -126,7 +127,7 @@ export function createSurveyRouter({ db, secret, outreach }: { db: Db; secret: s
       const body = { ...(req.body ?? {}) } as Record<string, unknown>;
       delete body.lang;
       if (body.comment === '') delete body.comment;
-      const { score, comment } = parse(SurveyAnswerSchema, body);
+      const { score, comment } = parse(json ? SurveyAnswerSchema : SurveyFormAnswerSchema, body);
       const answer = await outreach.answerSurvey(o.id, score, comment ?? null, json ? 'api' : 'web');
       if (json) return void res.status(201).json({ outreachId: o.id, ...answer });
       res.type('html').send(page(locale, `<h1>${esc(TEXT[locale].title)}</h1><p>${esc(TEXT[locale].thanks)}</p>`));

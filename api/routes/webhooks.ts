@@ -8,6 +8,8 @@ import { changeAlertStatus } from '../../db/alerts';
 import { openSurveyForPhone, outreachByCaseId, updateMessageStatus } from '../../db/outreach';
 import { customerByExternalId, customersByPhone, setSmsOptOut } from '../../db/profiles';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, UnauthorizedError } from '../../domain/errors';
+import { crmSignalId, smsSignalId } from '../../domain/ids';
+import type { OccurredAtBounds } from '../../domain/input-limits';
 import { HELP_TEXT, localeOf, npsFromReply, smsKeyword } from '../../domain/outreach';
 import { messageUndeliverable } from '../../domain/outreach-messages';
 import { parse } from '../errors';
@@ -15,7 +17,7 @@ import { payloadHash, type Ingest } from '../ingest';
 import type { JourneyGateway } from '../journeys';
 import type { Logger } from '../logger';
 import type { OutreachService } from '../outreach-service';
-import { CrmEventSchema } from '../outreach-schemas';
+import { crmEventSchema } from '../outreach-schemas';
 
 export interface WebhookDeps {
   db: Db;
@@ -28,6 +30,8 @@ export interface WebhookDeps {
   /** The public origin Twilio posts to: the signed URL is this plus the request path. */
   publicBaseUrl: string;
   crmToken: string | undefined;
+  /** Bounds of a CRM event's occurredAt; default DEFAULT_OCCURRED_AT_BOUNDS. */
+  occurredAt?: OccurredAtBounds;
 }
 
 /** Records a delivery once; false when it was seen before. */
@@ -39,6 +43,7 @@ async function firstReceipt(db: Db, source: string, key: string, hash: string | 
 export function createWebhooksRouter(deps: WebhookDeps) {
   const { db, journeys, ingest, outreach, log } = deps;
   const router = Router();
+  const CrmEventSchema = crmEventSchema(deps.occurredAt);
   router.use('/twilio', express.urlencoded({ extended: false, limit: '64kb' }));
 
   /** Twilio signs the full URL it posted to and the form parameters; anything else is forged. */
@@ -114,7 +119,7 @@ export function createWebhooksRouter(deps: WebhookDeps) {
     if (customers.length) {
       await ingest(
         customers.map((c) => ({
-          id: `sms-${sid}${customers.length > 1 ? `-${c.id}` : ''}`.slice(0, 128),
+          id: smsSignalId(sid, c.id),
           customerId: c.id,
           type: 'chat' as const,
           channel: 'sms',
@@ -157,7 +162,7 @@ export function createWebhooksRouter(deps: WebhookDeps) {
       }
       const { records, statuses } = await ingest([
         {
-          id: `crm-${event.eventId}`,
+          id: crmSignalId(event.eventId),
           customerId,
           type: event.signalType,
           channel: 'crm',
@@ -169,7 +174,7 @@ export function createWebhooksRouter(deps: WebhookDeps) {
           metadata: { crmEventId: event.eventId, reason: event.reason },
         },
       ]);
-      if (statuses[0] === 'conflict') throw new ConflictError('idempotency_conflict', `signal crm-${event.eventId} exists with another payload`);
+      if (statuses[0] === 'conflict') throw new ConflictError('idempotency_conflict', `signal ${crmSignalId(event.eventId)} exists with another payload`);
       status = 202;
       body = { eventId: event.eventId, customerId, signalId: records[0].signal.id, workflowId: records[0].workflowId };
     } else {

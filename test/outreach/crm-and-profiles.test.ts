@@ -32,14 +32,14 @@ describe('CRM webhook: authenticated, validated, idempotent journey starts', () 
     const customerId = uniqueCustomer('crm');
     const body = { eventId: `sf-${customerId}`, event: 'signal', customerId, reason: 'case_closed_unhappy', text: 'Customer closed the case unhappy and mentioned cancelling.', language: 'en' };
     const first = await crm(body).expect(202);
-    expect(first.body).to.include({ signalId: `crm-sf-${customerId}`, workflowId: `customer-journey/${customerId}`, duplicate: false });
+    expect(first.body).to.include({ signalId: `crm/sf-${customerId}`, workflowId: `customer-journey/${customerId}`, duplicate: false });
     const again = await crm(body).expect(202);
     expect(again.body.duplicate).to.equal(true);
     await crm({ ...body, reason: 'renewal_at_risk' }).expect(409);
     const profile = await waitProcessed(customerId, 1);
     await new Promise((r) => setTimeout(r, 500));
     expect((await waitProcessed(customerId, 1)).signalsProcessed, 'processed once').to.equal(profile.signalsProcessed).and.equal(1);
-    const signal = (await rig.http.get(`/v1/signals/crm-sf-${customerId}`).expect(200)).body.signal;
+    const signal = (await rig.http.get(`/v1/signals/${encodeURIComponent(`crm/sf-${customerId}`)}`).expect(200)).body.signal;
     expect(signal).to.include({ type: 'support_ticket', channel: 'crm', rootCause: 'case_closed_unhappy' });
   });
 
@@ -104,10 +104,10 @@ describe('customer profiles, the outbox (no credentials) and the survey page', (
 
   it('a forged survey link is 404, an expired one 410', async () => {
     const secret = testConfig().survey.secret;
-    const expired = signSurveyToken(secret, { o: 'nobody/1', e: Math.floor(Date.now() / 1000) - 10 });
+    const expired = signSurveyToken(secret, { o: 'nobody/1', e: Math.floor(Date.now() / 1000) - 10, r: 'x' });
     await http.get(`/s/${expired}`).expect(410);
     await http.post(`/v1/surveys/${expired}`).send({ score: 5 }).expect(410);
-    const forged = signSurveyToken('not-our-secret', { o: 'nobody/1', e: Math.floor(Date.now() / 1000) + 600 });
+    const forged = signSurveyToken('not-our-secret', { o: 'nobody/1', e: Math.floor(Date.now() / 1000) + 600, r: 'x' });
     await http.get(`/s/${forged}`).expect(404);
     await http.post(`/s/${forged}`).type('form').send({ score: '5' }).expect(404);
   });
