@@ -28,7 +28,7 @@ const POLL_MS = 2000; // safety net should a notification be missed
 const PAGE = 1000;
 
 export function matches(f: AlertFilter, a: Alert): boolean {
-  return (!f.status || a.status === f.status) && (!f.type || a.type === f.type) && (!f.severity || a.severity === f.severity) && (!f.customerId || a.customerId === f.customerId);
+  return (!f.customerIds || (a.customerId !== null && f.customerIds.includes(a.customerId))) && (!f.status || a.status === f.status) && (!f.type || a.type === f.type) && (!f.severity || a.severity === f.severity) && (!f.customerId || a.customerId === f.customerId);
 }
 
 export class AlertFeed {
@@ -57,6 +57,18 @@ export class AlertFeed {
     const pending = sub.pending ?? [];
     sub.pending = null;
     for (const e of pending) this.deliver(sub, e);
+  }
+
+  /**
+   * Whether a client may resume from `lastEventId`: it must be an id this stream gave out (not
+   * beyond the newest event) and not more than `maxReplay` events behind. Returns why not, or null.
+   */
+  async replayProblem(lastEventId: number, maxReplay: number): Promise<string | null> {
+    const newest = Number((await this.deps.db('alert_events').max({ id: 'id' }).first())?.id ?? 0);
+    if (lastEventId > newest) return 'is beyond the newest event of this stream';
+    const behind = await this.deps.db('alert_events').where('id', '>', lastEventId).orderBy('id').limit(maxReplay + 1).select('id');
+    if (behind.length > maxReplay) return `is more than ${maxReplay} events behind; reconnect without Last-Event-ID and page GET /v1/alerts for what you missed`;
+    return null;
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,11 @@ import express from 'express';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { AlertFeed } from './alert-feed';
+import { allow, authenticate, KeyResolver, principalOf } from './auth';
 import { errorHandler, notFound } from './errors';
+import { bodyHygiene, urlHygiene } from './hygiene';
+import { clientAddress, RateLimits } from './rate-limit';
+import { createKeysRouter } from './routes/keys';
 import { JourneyGateway } from './journeys';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics';
@@ -39,32 +43,39 @@ export function createApp({ config, db, client, log }: AppDeps) {
   const outreach = createOutreachService({ db, journeys, ingest });
   const metrics = createMetrics();
   const feed = new AlertFeed({ db, databaseUrl: config.databaseUrl, log });
+  const resolver = new KeyResolver(db);
+  const limits = new RateLimits(db, config.rateLimits);
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', config.trustProxy);
 
   app.use((req, res, next) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
     res.on('finish', () => end({ route: req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched', status: res.statusCode }));
     next();
   });
-  app.use(express.json({ limit: config.maxBodyBytes }));
+  app.use(urlHygiene);
+  const json = express.json({ limit: config.maxBodyBytes });
+  const form = express.urlencoded({ extended: false, limit: '64kb' });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Anonymous callers learn ready or not per check; why a check failed goes to the log only.
   app.get('/readyz', async (_req, res) => {
-    const check = async (fn: () => Promise<unknown>) => {
+    const check = async (name: string, fn: () => Promise<unknown>): Promise<'ok' | 'unavailable'> => {
       try {
         await withTimeout(fn(), 2000);
         return 'ok';
       } catch (err) {
-        return `unavailable: ${(err as Error).message}`;
+        log.warn({ check: name, error: (err as Error)?.message, code: (err as { code?: unknown })?.code }, 'readiness check failed');
+        return 'unavailable';
       }
     };
     const [database, temporal] = await Promise.all([
-      check(() => db.raw('select 1')),
-      check(() => client.connection.workflowService.getSystemInfo({})),
+      check('database', () => db.raw('select 1')),
+      check('temporal', () => client.connection.workflowService.getSystemInfo({})),
     ]);
     const ready = database === 'ok' && temporal === 'ok';
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: { database, temporal } });
@@ -76,10 +87,13 @@ export function createApp({ config, db, client, log }: AppDeps) {
     res.json(openApiDocument());
   });
 
-  app.use('/v1/signals', createSignalsRouter({ db, journeys, maxBatchSize: config.maxBatchSize }));
-  app.get('/v1/alerts/stream', alertStreamHandler(feed));
-  app.use('/v1/alerts', createAlertsRouter({ db, journeys }));
-  app.use('/v1/customers', createCustomersRouter({ db, journeys }));
+  // Public: the survey behind its signed link and the webhooks with their own signatures/tokens,
+  // throttled per client address.
+  app.use(['/s', '/v1/surveys'], limits.byAddress('survey'), json, form, bodyHygiene);
+  app.use(createSurveyRouter({ db, secret: config.survey.secret, outreach }));
+  app.use('/v1/webhooks', limits.byAddress('webhook'));
+  app.use('/v1/webhooks/twilio', form, bodyHygiene);
+  app.use('/v1/webhooks/crm', express.json({ limit: '256kb' }), bodyHygiene);
   app.use(
     '/v1/webhooks',
     createWebhooksRouter({
@@ -91,14 +105,32 @@ export function createApp({ config, db, client, log }: AppDeps) {
       twilioAuthToken: config.twilio?.authToken ?? null,
       publicBaseUrl: config.publicBaseUrl,
       crmToken: config.crmWebhookToken,
+      occurredAt: config.occurredAt,
     }),
   );
+
+  // Everything else under /v1 needs an API key (401), throttled per key (429); each route then
+  // declares its role with allow() (403). The body is read only after the key is known.
+  app.use(
+    '/v1',
+    authenticate(resolver, (req) => limits.consume('authFailure', clientAddress(req)), (req) => limits.assertNotBlocked(clientAddress(req))),
+    async (_req, res, next) => {
+      await limits.consume('key', principalOf(res).keyId, res);
+      next();
+    },
+    json,
+    bodyHygiene,
+  );
+  app.use('/v1/signals', createSignalsRouter({ db, journeys, maxBatchSize: config.maxBatchSize, occurredAt: config.occurredAt }));
+  app.get('/v1/alerts/stream', allow('operator'), alertStreamHandler(feed, config.stream));
+  app.use('/v1/alerts', createAlertsRouter({ db, journeys }));
+  app.use('/v1/customers', createCustomersRouter({ db, journeys }));
+  app.use('/v1/keys', createKeysRouter({ db, resolver }));
   app.use('/v1', createOutreachRouter({ db }));
-  app.use(createSurveyRouter({ db, secret: config.survey.secret, outreach }));
   app.use(notFound);
   app.use(errorHandler(log));
 
-  return { app, journeys, feed };
+  return { app, journeys, feed, resolver };
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
-import { DomainError, InvalidInputError } from '../domain/errors';
+import { DomainError, InvalidInputError, TooManyRequestsError, UnauthorizedError } from '../domain/errors';
 import type { Logger } from './logger';
 
 const STATUS_BY_CODE: Record<string, number> = {
@@ -13,6 +13,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   unauthorized: 401,
   forbidden: 403,
   gone: 410,
+  too_many_requests: 429,
 };
 
 /** Parses with a zod schema or throws a 400 that names each bad field and why. */
@@ -34,6 +35,8 @@ export const notFound: RequestHandler = (req, res) => {
 
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
+    if (err instanceof TooManyRequestsError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
+    if (err instanceof UnauthorizedError) res.setHeader('WWW-Authenticate', 'Bearer');
     if (err instanceof DomainError) {
       res.status(STATUS_BY_CODE[err.code] ?? 400).json({ error: { code: err.code, message: err.message, details: err.details } });
       return;
@@ -51,7 +54,14 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(415).json({ error: { code: 'unsupported_media_type', message: err.message, details: [] } });
       return;
     }
-    log.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    // Any other client error Express or body-parser raised (a path it could not decode, a body it
+    // could not read): a 4xx in our shape, never a 500.
+    const status = Number(err?.status ?? err?.statusCode);
+    if (status >= 400 && status < 500) {
+      res.status(status).json({ error: { code: 'invalid_request', message: err.expose ? String(err.message) : 'invalid request', details: [] } });
+      return;
+    }
+    log.error({ err: { name: err?.name, message: err?.message, stack: err?.stack }, method: req.method, route: req.route?.path }, 'unhandled error');
     res.status(500).json({ error: { code: 'internal', message: 'internal error', details: [] } });
   };
 }

@@ -1,14 +1,17 @@
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig, requireDatabaseUrl } from '../config';
+import { assertDeployable, loadConfig, requireDatabaseUrl } from '../config';
+import { announceFirstAdminKey } from './first-key';
 import { createDb, migrate } from '../db';
 import { createApp } from './app';
 import { createLogger } from './logger';
 
 async function run() {
   const config = loadConfig();
+  assertDeployable(config);
   const log = createLogger(config.logLevel).child({ component: 'api' });
   const db = createDb(requireDatabaseUrl(config));
   await migrate(db);
+  await announceFirstAdminKey(db, config.adminApiKey);
   // Connection.lazy: the API starts and records signals even while Temporal is still coming up.
   const connection = Connection.lazy({ address: config.temporal.address ?? '127.0.0.1:7233' });
   const client = new Client({ connection, namespace: config.temporal.namespace });

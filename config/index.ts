@@ -1,6 +1,7 @@
 // One typed configuration, read once from the environment. Documented in README "Configuration".
 import path from 'node:path';
 import { DEFAULT_THRESHOLDS, type RuleThresholds } from '../domain/rules';
+import { DEFAULT_OCCURRED_AT_BOUNDS, type OccurredAtBounds } from '../domain/input-limits';
 import { DEFAULT_OUTREACH_POLICY, isValidTimeZone, parseQuietHours, type OutreachPolicy } from '../domain/outreach';
 import { ALERT_TYPES, RISK_TIERS, type AlertType, type RiskTier } from '../domain/types';
 import type { SalesforceConfig } from '../integrations/salesforce';
@@ -17,6 +18,8 @@ export interface Config {
   maxBodyBytes: number;
   maxBatchSize: number;
   maxCachedWorkflows: number;
+  /** How far in the past and future a signal's occurredAt may lie. */
+  occurredAt: OccurredAtBounds;
   journeyIdleTimeoutMs: number;
   thresholds: RuleThresholds;
   /** Where customers and Twilio reach the API: survey links and webhook signature URLs. */
@@ -31,7 +34,27 @@ export interface Config {
   /** null: no automated outreach (OUTREACH_ENABLED=false). */
   outreach: OutreachPolicy | null;
   windows: { thresholds: WindowThresholds; pollMs: number; maxIdleMs: number; batchSize: number };
+  /** The first admin key (README "Access"); unset: the first start generates one and prints it once. */
+  adminApiKey: string | undefined;
+  /** Express's `trust proxy`: which proxies' X-Forwarded-For names the client (for per-address limits). */
+  trustProxy: boolean | number | string;
+  rateLimits: RateLimitConfig;
+  /** Live alert streams: at most this many open per key, and at most this many events replayed after Last-Event-ID. */
+  stream: { maxPerKey: number; maxReplay: number };
 }
+
+export interface RateLimitConfig {
+  /** Requests per key and minute on /v1; 0: unlimited. */
+  keyPerMinute: number;
+  /** Requests per client address and minute to the survey (page and JSON). */
+  surveyPerMinute: number;
+  /** Requests per client address and minute to the webhooks. */
+  webhookPerMinute: number;
+  /** Failed authentications per client address and minute before that address is refused for a minute. */
+  authFailuresPerMinute: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimitConfig = { keyPerMinute: 12_000, surveyPerMinute: 60, webhookPerMinute: 1_200, authFailuresPerMinute: 60 };
 
 export class ConfigError extends Error {
   constructor(variable: string, reason: string) {
@@ -121,6 +144,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxBodyBytes: num(env, 'MAX_BODY_BYTES', 1_000_000, { min: 1024 }),
     maxBatchSize: num(env, 'MAX_BATCH_SIZE', 500, { min: 1, max: 10_000 }),
     maxCachedWorkflows: num(env, 'WORKER_MAX_CACHED_WORKFLOWS', 500, { min: 0 }),
+    occurredAt: {
+      horizonDays: num(env, 'OCCURRED_AT_HORIZON_DAYS', DEFAULT_OCCURRED_AT_BOUNDS.horizonDays, { min: 1 }),
+      maxFutureMinutes: num(env, 'OCCURRED_AT_MAX_FUTURE_MINUTES', DEFAULT_OCCURRED_AT_BOUNDS.maxFutureMinutes, { min: 0 }),
+    },
     journeyIdleTimeoutMs: num(env, 'JOURNEY_IDLE_DAYS', 30, { min: 0.0001 }) * 24 * 3600 * 1000,
     publicBaseUrl,
     twilio: twilioVars ? { ...twilioVars, ...(env.TWILIO_BASE_URL ? { baseUrl: env.TWILIO_BASE_URL } : {}) } : null,
@@ -142,6 +169,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       compoundMinComponents: num(env, 'RULE_COMPOUND_MIN_COMPONENTS', DEFAULT_THRESHOLDS.compoundMinComponents, { min: 1, max: 5 }),
       cooldownMinutes: num(env, 'ALERT_COOLDOWN_MINUTES', DEFAULT_THRESHOLDS.cooldownMinutes, { min: 0 }),
     },
+    adminApiKey: secretOf(env, 'ADMIN_API_KEY'),
+    trustProxy: trustProxy(env.TRUST_PROXY),
+    rateLimits: {
+      keyPerMinute: num(env, 'RATE_LIMIT_KEY_PER_MINUTE', DEFAULT_RATE_LIMITS.keyPerMinute, { min: 0 }),
+      surveyPerMinute: num(env, 'RATE_LIMIT_SURVEY_PER_MINUTE', DEFAULT_RATE_LIMITS.surveyPerMinute, { min: 0 }),
+      webhookPerMinute: num(env, 'RATE_LIMIT_WEBHOOK_PER_MINUTE', DEFAULT_RATE_LIMITS.webhookPerMinute, { min: 0 }),
+      authFailuresPerMinute: num(env, 'RATE_LIMIT_AUTH_FAILURES_PER_MINUTE', DEFAULT_RATE_LIMITS.authFailuresPerMinute, { min: 0 }),
+    },
+    stream: {
+      maxPerKey: num(env, 'STREAM_MAX_PER_KEY', 5, { min: 1 }),
+      maxReplay: num(env, 'STREAM_MAX_REPLAY', 1000, { min: 0, max: 100_000 }),
+    },
     windows: {
       thresholds: {
         ...DEFAULT_WINDOW_THRESHOLDS,
@@ -154,6 +193,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchSize: num(env, 'WINDOW_BATCH_SIZE', 2000, { min: 1 }),
     },
   };
+}
+
+export const MIN_SECRET_LENGTH = 32;
+
+/** A secret from the environment: unset, or at least MIN_SECRET_LENGTH characters. */
+function secretOf(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[name];
+  if (!v) return undefined;
+  if (v.length < MIN_SECRET_LENGTH) throw new ConfigError(name, `must be at least ${MIN_SECRET_LENGTH} characters (use e.g. \`openssl rand -base64 32\`)`);
+  return v;
+}
+
+function trustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw; // addresses/subnets, as Express understands them
+}
+
+/**
+ * What must hold outside the embedded default (`npm start` running its own dev server or embedded
+ * Postgres): a survey secret of our own, not the public development value, and a CRM token long
+ * enough not to be guessed. The API and the worker call this before they start.
+ */
+export function assertDeployable(config: Config): void {
+  if (config.survey.isDevSecret) throw new ConfigError('SURVEY_SECRET', `is required (at least ${MIN_SECRET_LENGTH} characters); the development value is accepted only by \`npm start\` on its embedded defaults`);
+  if (config.survey.secret.length < MIN_SECRET_LENGTH) throw new ConfigError('SURVEY_SECRET', `must be at least ${MIN_SECRET_LENGTH} characters`);
+  if (config.crmWebhookToken !== undefined && config.crmWebhookToken.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError('CRM_WEBHOOK_TOKEN', `must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
 }
 
 /** For processes that cannot run without a database server (api, worker run on their own). */

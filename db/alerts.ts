@@ -111,9 +111,12 @@ export interface AlertFilter {
   type?: string;
   severity?: string;
   customerId?: string;
+  /** Only these customers' alerts (a key limited to them); undefined: everyone's. */
+  customerIds?: readonly string[];
 }
 
 function applyFilter(q: any, f: AlertFilter) {
+  if (f.customerIds) q.whereIn('customer_id', f.customerIds);
   if (f.status) q.where('status', f.status);
   if (f.type) q.where('type', f.type);
   if (f.severity) q.where('severity', f.severity);
@@ -126,10 +129,22 @@ function encodeCursor(createdAtMicros: string, id: string): string {
   return Buffer.from(JSON.stringify([createdAtMicros, id])).toString('base64url');
 }
 
+const CURSOR_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const ALERT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Exactly what encodeCursor makes, or a 400: a tampered cursor never reaches the database. */
 function decodeCursor(cursor: string): [string, string] {
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof at === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(at))) return [at, id];
+    if (/^[A-Za-z0-9_-]+$/.test(cursor)) {
+      const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+      if (Array.isArray(decoded) && decoded.length === 2) {
+        const [at, id] = decoded;
+        // The instant must be a real one (no 2026-02-31) and the id an alert id.
+        if (typeof at === 'string' && CURSOR_AT.test(at) && Date.parse(at) >= 0 && new Date(at).toISOString().slice(0, 23) === at.slice(0, 23) && typeof id === 'string' && ALERT_ID.test(id)) {
+          if (encodeCursor(at, id) === cursor) return [at, id];
+        }
+      }
+    }
   } catch {
     // fall through
   }

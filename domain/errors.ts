@@ -41,8 +41,18 @@ export class UnauthorizedError extends DomainError {
 }
 
 export class ForbiddenError extends DomainError {
-  constructor(message: string) {
-    super('forbidden', message);
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super('forbidden', message, details);
+  }
+}
+
+/** Throttled: the caller may try again after `retryAfterSeconds`. */
+export class TooManyRequestsError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('too_many_requests', message);
   }
 }
 

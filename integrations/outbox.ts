@@ -30,9 +30,10 @@ export async function recordInOutbox(db: Db, item: OutboxItem): Promise<number> 
   return Number(row.id);
 }
 
-export async function listOutbox(db: Db, f: { customerId?: string; limit: number }) {
+export async function listOutbox(db: Db, f: { customerId?: string; customerIds?: readonly string[]; limit: number }) {
   const q = db('outbox').orderBy('id', 'desc').limit(f.limit);
   if (f.customerId) q.where({ customer_id: f.customerId });
+  if (f.customerIds) q.whereIn('customer_id', f.customerIds);
   const rows = await q;
   return rows.map((r: Record<string, any>) => ({
     id: Number(r.id),

@@ -6,7 +6,9 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadTextAnalyzer } from '../analysis';
 import { createApp } from '../api/app';
 import { createLogger } from '../api/logger';
-import { loadConfig } from '../config';
+import { randomBytes } from 'node:crypto';
+import { announceFirstAdminKey } from '../api/first-key';
+import { assertDeployable, loadConfig } from '../config';
 import { createDb, migrate } from '../db';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { createWorker } from '../worker/create';
@@ -14,6 +16,15 @@ import { createIntegrations, describeIntegrations } from '../integrations';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { ensureWindowRules } from '../worker/window-rules';
 import { startDevServer } from './temporal-cli';
+
+/** A random secret kept in the data folder (created on first use, readable by its owner only). */
+function localSecret(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
 
 async function run() {
   const config = loadConfig();
@@ -60,6 +71,13 @@ async function run() {
     const db = createDb(databaseUrl, { pool });
     cleanup.push(() => db.destroy());
     await migrate(db);
+    // Outside the embedded default, secrets must come from the environment; on it, a survey secret of
+    // this data folder's own stands in for a missing SURVEY_SECRET (never the public development value).
+    const embedded = !config.temporal.address || !config.databaseUrl;
+    if (embedded && config.survey.isDevSecret) config.survey = { secret: localSecret(config.dataDir, 'survey-secret'), isDevSecret: false };
+    if (!embedded) assertDeployable(config);
+    const keyLines: string[] = [];
+    await announceFirstAdminKey(db, config.adminApiKey, (text) => keyLines.push(...text.split('\n')));
 
     const clientConnection = await Connection.connect({ address: temporalAddress });
     cleanup.push(() => clientConnection.close());
@@ -105,6 +123,7 @@ async function run() {
         `  Postgres:        ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite, data in ${path.join(config.dataDir, 'pglite')}`}`,
         `  Data folder:     ${config.dataDir}`,
         ...describeIntegrations(config).map((l) => `  ${l}`),
+        ...keyLines.map((l) => `  ${l}`),
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),

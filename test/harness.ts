@@ -8,6 +8,8 @@ import { createApp } from '../api/app';
 import { createLogger } from '../api/logger';
 import { loadConfig, type Config } from '../config';
 import { createDb, migrate, type Db } from '../db';
+import { createApiKey, type NewApiKey } from '../db/api-keys';
+import type { Role } from '../domain/access';
 import { createScratchDatabase } from '../db/scratch';
 import { journeyWorkflowId, riskProfileQuery } from '../domain/messages';
 import { startDevServer, type DevServer } from '../scripts/temporal-cli';
@@ -24,6 +26,8 @@ interface Shared {
   clientConnection: Connection;
   client: Client;
   bundle: WorkflowBundleWithSourceMap;
+  /** An admin API key made for this run: what `startApi().http` sends by default. */
+  adminKey: string;
 }
 
 let shared: Shared | undefined;
@@ -54,7 +58,8 @@ export async function startHarness(): Promise<void> {
   const connection = await NativeConnection.connect({ address: server.address });
   const clientConnection = await Connection.connect({ address: server.address });
   const client = new Client({ connection: clientConnection });
-  shared = { server, db, databaseUrl: database.url, dropDatabase: database.drop, connection, clientConnection, client, bundle };
+  const { key: adminKey } = await createApiKey(db, { name: 'test-admin', role: 'admin', createdBy: 'test' });
+  shared = { server, db, databaseUrl: database.url, dropDatabase: database.drop, connection, clientConnection, client, bundle, adminKey };
 }
 
 export async function stopHarness(): Promise<void> {
@@ -94,10 +99,19 @@ export async function startWorker(taskQueue: string, extra: Partial<WorkerDeps> 
   };
 }
 
-/** The API over the shared database and Temporal, plus a supertest agent. */
+/**
+ * The API over the shared database and Temporal, plus supertest clients: `http` sends the run's
+ * admin key, `anon` sends none (add your own `Authorization` to it, e.g. from `createKey`).
+ */
 export function startApi(config: Config = testConfig()) {
-  const { app, journeys, feed } = createApp({ config, db: h().db, client: h().client, log });
-  return { app, journeys, feed, http: supertest(app) };
+  const { app, journeys, feed, resolver } = createApp({ config, db: h().db, client: h().client, log });
+  return { app, journeys, feed, resolver, http: supertest.agent(app).set('Authorization', `Bearer ${h().adminKey}`), anon: supertest(app) };
+}
+
+/** A new API key of this role; its `auth` is the header value to send. */
+export async function createKey(role: Role, opts: Partial<Omit<NewApiKey, 'role'>> = {}) {
+  const { apiKey, key } = await createApiKey(h().db, { name: `test-${role}-${randomUUID().slice(0, 6)}`, createdBy: 'test', ...opts, role });
+  return { ...apiKey, key, auth: `Bearer ${key}` };
 }
 
 export const uniqueCustomer = (prefix = 'cust') => `${prefix}-${randomUUID().slice(0, 12)}`;

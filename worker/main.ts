@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadTextAnalyzer } from '../analysis';
-import { loadConfig, requireDatabaseUrl } from '../config';
+import { assertDeployable, loadConfig, requireDatabaseUrl } from '../config';
 import { createDb } from '../db';
 import { createLogger } from '../api/logger';
 import { createWorker } from './create';
@@ -11,6 +11,7 @@ import { ensureWindowRules } from './window-rules';
 
 async function run() {
   const config = loadConfig();
+  assertDeployable(config);
   const log = createLogger(config.logLevel).child({ component: 'worker' });
   const db = createDb(requireDatabaseUrl(config));
   const address = config.temporal.address ?? '127.0.0.1:7233';

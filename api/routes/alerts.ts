@@ -1,4 +1,6 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
+import { mayTouchCustomer } from '../../domain/access';
+import { allow, principalOf, scoped } from '../auth';
 import type { Db } from '../../db';
 import { changeAlertStatus, countAlerts, getAlert, listAlerts } from '../../db/alerts';
 import type { AlertAction } from '../../domain/lifecycle';
@@ -16,23 +18,34 @@ export function createAlertsRouter({ db, journeys }: { db: Db; journeys: Journey
     next(UUID.test(id) ? undefined : new NotFoundError('alert', id));
   });
 
-  router.get('/', async (req, res) => {
+  /** An alert of a customer outside the key's scope (or a window alert, which has none) does not exist for it. */
+  async function assertAlertVisible(res: Response, id: string): Promise<void> {
+    const p = principalOf(res);
+    if (p.customerIds === null) return;
+    const row = await db('alerts').where({ id }).first('customer_id');
+    if (!row || !mayTouchCustomer(p, row.customer_id)) throw new NotFoundError('alert', id);
+  }
+
+  router.get('/', allow('operator'), async (req, res) => {
     const { limit, cursor, ...filter } = parse(AlertQuerySchema, req.query, 'query');
-    res.json(await listAlerts(db, filter, limit, cursor));
+    res.json(await listAlerts(db, scoped(res, filter), limit, cursor));
   });
 
-  router.get('/counts', async (req, res) => {
-    res.json(await countAlerts(db, parse(AlertCountsQuerySchema, req.query, 'query')));
+  router.get('/counts', allow('operator'), async (req, res) => {
+    res.json(await countAlerts(db, scoped(res, parse(AlertCountsQuerySchema, req.query, 'query'))));
   });
 
-  router.get('/:id', async (req, res) => {
+  router.get('/:id', allow('operator'), async (req, res) => {
+    await assertAlertVisible(res, req.params.id);
     res.json(await getAlert(db, req.params.id));
   });
 
   for (const action of ['acknowledge', 'resolve'] as AlertAction[]) {
-    router.post(`/:id/${action}`, async (req, res) => {
-      const { actor, note } = parse(AlertActionSchema, req.body ?? {});
-      const alert = await changeAlertStatus(db, req.params.id, action, actor, note ?? null);
+    router.post(`/:id/${action}`, allow('operator'), async (req, res) => {
+      const { note } = parse(AlertActionSchema, req.body ?? {});
+      await assertAlertVisible(res, req.params.id);
+      // Who acted is the key's name, whatever the body says.
+      const alert = await changeAlertStatus(db, req.params.id, action, principalOf(res).name, note ?? null);
       await journeys.notifyAlertStatus(alert.workflowId, alert.id, alert.status);
       res.json(alert);
     });

@@ -5,9 +5,12 @@ import { loadJourneySnapshot } from '../../db/customers';
 import { listOutreach } from '../../db/outreach';
 import { getProfile, putProfile } from '../../db/profiles';
 import { ConflictError } from '../../domain/errors';
+import { allow, assertCustomerAccess, principalOf } from '../auth';
 import { parse } from '../errors';
+import { seesSurveyLinks, withoutSurveyLinks } from '../redact';
 import { CustomerProfileSchema } from '../outreach-schemas';
 import { NotFoundError } from '../../domain/errors';
+import { isCustomerId } from '../../domain/ids';
 import { journeyWorkflowId } from '../../domain/messages';
 import type { JourneyGateway } from '../journeys';
 
@@ -15,8 +18,9 @@ export function createCustomersRouter({ db, journeys }: { db: Db; journeys: Jour
   const router = Router();
 
   // The live risk profile comes from the running journey; an idle customer's from its last snapshot.
-  router.get('/:id', async (req, res) => {
+  router.get('/:id', allow('operator'), async (req, res) => {
     const customerId = req.params.id;
+    assertCustomerAccess(res, customerId, 'id');
     const workflowId = journeyWorkflowId(customerId);
     const live = await journeys.riskProfile(workflowId);
     const signals = await db('signals').where({ customer_id: customerId }).count({ n: '*' }).first();
@@ -35,9 +39,10 @@ export function createCustomersRouter({ db, journeys }: { db: Db; journeys: Jour
   });
 
   // The contact profile (a CRM or an operator keeps it); STOP opt-outs survive it.
-  router.put('/:id', async (req, res) => {
+  router.put('/:id', allow('admin'), async (req, res) => {
     const customerId = req.params.id;
-    if (!/^[A-Za-z0-9._:@\-]{1,128}$/.test(customerId)) throw new NotFoundError('customer', customerId);
+    assertCustomerAccess(res, customerId, 'id');
+    if (!isCustomerId(customerId)) throw new NotFoundError('customer', customerId);
     const b = parse(CustomerProfileSchema, req.body);
     try {
       const { profile, created } = await putProfile(db, customerId, {
@@ -59,11 +64,12 @@ export function createCustomersRouter({ db, journeys }: { db: Db; journeys: Jour
   });
 
   // Messages sent (or recorded in the outbox), their status and survey link, the answer and the outcome.
-  router.get('/:id/outreach', async (req, res) => {
+  router.get('/:id/outreach', allow('operator'), async (req, res) => {
     const customerId = req.params.id;
+    assertCustomerAccess(res, customerId, 'id');
     const items = await listOutreach(db, customerId);
     if (items.length === 0 && !(await getProfile(db, customerId))) throw new NotFoundError('customer', customerId);
-    res.json({ items, nextCursor: null });
+    res.json({ items: seesSurveyLinks(principalOf(res)) ? items : withoutSurveyLinks(items), nextCursor: null });
   });
 
   return router;

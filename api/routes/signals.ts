@@ -1,11 +1,31 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import type { Db } from '../../db';
 import { getSignal } from '../../db/signals';
-import { InvalidInputError, NotFoundError } from '../../domain/errors';
+import { maySendAnalysis, mayTouchCustomer } from '../../domain/access';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../../domain/errors';
+import { allow, assertCustomerAccess, principalOf } from '../auth';
 import { parse } from '../errors';
 import { createIngest } from '../ingest';
 import type { JourneyGateway } from '../journeys';
-import { SignalBatchSchema, SignalSchema } from '../schemas';
+import type { OccurredAtBounds } from '../../domain/input-limits';
+import { signalSchemas, type SignalBody } from '../schemas';
+
+/**
+ * The caller may send for these customers, and upstream scores only if trusted with them; a batch
+ * with one refused item is refused whole (nothing recorded).
+ */
+function checkCaller(res: Response, bodies: SignalBody[], prefix = ''): void {
+  const p = principalOf(res);
+  const one = bodies.length === 1 && !prefix;
+  const at = (i: number, f: string) => (one ? f : `${prefix}${i}.${f}`);
+  bodies.forEach((b, i) => assertCustomerAccess(res, b.customerId, at(i, 'customerId')));
+  const scored = bodies.findIndex((b) => b.analysis !== undefined);
+  if (scored !== -1 && !maySendAnalysis(p)) {
+    throw new ForbiddenError(`the key "${p.name}" may not send upstream scores`, [
+      { field: at(scored, 'analysis'), reason: 'upstream scores need a key created with upstreamAnalysis: true' },
+    ]);
+  }
+}
 
 const conflictError = (id: string) => ({
   code: 'idempotency_conflict',
@@ -13,13 +33,26 @@ const conflictError = (id: string) => ({
   details: [{ field: 'id', reason: 'already used for another payload' }],
 });
 
-export function createSignalsRouter({ db, journeys, maxBatchSize }: { db: Db; journeys: JourneyGateway; maxBatchSize: number }) {
+export function createSignalsRouter({
+  db,
+  journeys,
+  maxBatchSize,
+  occurredAt,
+}: {
+  db: Db;
+  journeys: JourneyGateway;
+  maxBatchSize: number;
+  /** Default: DEFAULT_OCCURRED_AT_BOUNDS. */
+  occurredAt?: OccurredAtBounds;
+}) {
   const router = Router();
+  const { SignalSchema, SignalBatchSchema } = signalSchemas(occurredAt);
 
   const accept = createIngest({ db, journeys });
 
-  router.post('/', async (req, res) => {
+  router.post('/', allow('ingest'), async (req, res) => {
     const body = parse(SignalSchema, req.body);
+    checkCaller(res, [body]);
     const { records, statuses } = await accept([body]);
     const { signal, workflowId } = records[0];
     if (statuses[0] === 'conflict') {
@@ -29,8 +62,9 @@ export function createSignalsRouter({ db, journeys, maxBatchSize }: { db: Db; jo
     res.status(202).json({ signalId: signal.id, workflowId, duplicate: statuses[0] === 'duplicate' });
   });
 
-  router.post('/batch', async (req, res) => {
+  router.post('/batch', allow('ingest'), async (req, res) => {
     const { signals } = parse(SignalBatchSchema, req.body);
+    checkCaller(res, signals, 'signals.');
     if (signals.length > maxBatchSize) {
       throw new InvalidInputError('batch too large', [{ field: 'signals', reason: `at most ${maxBatchSize} signals per batch, got ${signals.length}` }]);
     }
@@ -48,9 +82,10 @@ export function createSignalsRouter({ db, journeys, maxBatchSize }: { db: Db; jo
     });
   });
 
-  router.get('/:id', async (req, res) => {
+  router.get('/:id', allow('operator'), async (req, res) => {
     const found = await getSignal(db, req.params.id);
-    if (!found) throw new NotFoundError('signal', req.params.id);
+    // A key limited to some customers learns nothing of the others' signals, not even that they exist.
+    if (!found || !mayTouchCustomer(principalOf(res), found.signal.customerId)) throw new NotFoundError('signal', req.params.id);
     res.json(found);
   });
 

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { expect } from 'chai';
-import { eventually, startApi, uniqueCustomer, waitProcessed } from '../harness';
+import { createKey, eventually, h, startApi, uniqueCustomer, waitProcessed } from '../harness';
 
 interface SseEvent {
   id: string;
@@ -15,7 +15,7 @@ function openStream(url: string, headers: Record<string, string> = {}) {
   const comments: string[] = [];
   const controller = new AbortController();
   const done = (async () => {
-    const res = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: controller.signal });
+    const res = await fetch(url, { headers: { accept: 'text/event-stream', authorization: `Bearer ${h().adminKey}`, ...headers }, signal: controller.signal });
     const status = res.status;
     if (!res.body) return status;
     const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
@@ -76,7 +76,8 @@ describe('GET /v1/alerts/stream (server-sent events)', () => {
     const created = await eventually(async () => stream.events.find((e) => e.event === 'alert.created'), 10_000, 'alert.created');
     expect(created.data.alert).to.include({ customerId, type: 'legal_threat', severity: 'crisis', status: 'active' });
 
-    await api.http.post(`/v1/alerts/${created.data.alert.id}/acknowledge`).send({ actor: 'ops' }).expect(200);
+    const ops = await createKey('operator', { name: 'ops' });
+    await api.anon.post(`/v1/alerts/${created.data.alert.id}/acknowledge`).set('Authorization', ops.auth).send({}).expect(200);
     const acked = await eventually(async () => stream.events.find((e) => e.event === 'alert.acknowledged'), 10_000, 'alert.acknowledged');
     expect(acked.data).to.include({ actor: 'ops' });
     expect(acked.data.alert.status).to.equal('acknowledged');
@@ -86,7 +87,7 @@ describe('GET /v1/alerts/stream (server-sent events)', () => {
     stream.close();
 
     // A dashboard that saw only the creation reconnects and misses nothing.
-    await api.http.post(`/v1/alerts/${created.data.alert.id}/resolve`).send({ actor: 'lead' }).expect(200);
+    await api.http.post(`/v1/alerts/${created.data.alert.id}/resolve`).send({}).expect(200);
     const resumed = openStream(`${base}/v1/alerts/stream?customerId=${customerId}`, { 'Last-Event-ID': created.id });
     await eventually(async () => resumed.events.length >= 2, 10_000, 'replayed events');
     expect(resumed.events.map((e) => e.event)).to.deep.equal(['alert.acknowledged', 'alert.resolved']);
@@ -94,9 +95,10 @@ describe('GET /v1/alerts/stream (server-sent events)', () => {
   });
 
   it('refuses a bad filter or Last-Event-ID with 400', async () => {
-    const bad = await fetch(`${base}/v1/alerts/stream?severity=apocalyptic`);
+    const authorization = `Bearer ${h().adminKey}`;
+    const bad = await fetch(`${base}/v1/alerts/stream?severity=apocalyptic`, { headers: { authorization } });
     expect(bad.status).to.equal(400);
-    const badId = await fetch(`${base}/v1/alerts/stream`, { headers: { 'Last-Event-ID': 'yesterday' } });
+    const badId = await fetch(`${base}/v1/alerts/stream`, { headers: { authorization, 'Last-Event-ID': 'yesterday' } });
     expect(badId.status).to.equal(400);
     expect(((await badId.json()) as { error: { details: { field: string }[] } }).error.details[0].field).to.equal('Last-Event-ID');
   });

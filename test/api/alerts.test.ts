@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { journeyWorkflowId, riskProfileQuery } from '../../domain/messages';
-import { eventually, h, uniqueCustomer, useApi, waitProcessed } from '../harness';
+import { createKey, eventually, h, testConfig, uniqueCustomer, useApi, waitProcessed } from '../harness';
 
 describe('alerts API', () => {
   const api = useApi();
@@ -59,19 +59,22 @@ describe('alerts API', () => {
     expect(body.timeline.map((e: { action: string }) => e.action)).to.deep.equal(['created']);
   });
 
-  it('walks the lifecycle active → acknowledged → resolved, with actor and time, and refuses the rest with 409', async () => {
+  it("walks the lifecycle active → acknowledged → resolved, with the key's name as actor and time, and refuses the rest with 409", async () => {
     const { customerId, alerts } = await customerWithAlerts();
     const [churn, legal] = alerts;
-    const ack = await api.http.post(`/v1/alerts/${churn.id}/acknowledge`).send({ actor: 'ops@example.com', note: 'calling now' });
+    const ops = await createKey('operator', { name: 'ops@example.com' });
+    const lead = await createKey('operator', { name: 'lead@example.com' });
+    // An actor in the body is not believed: who acted is the key.
+    const ack = await api.anon.post(`/v1/alerts/${churn.id}/acknowledge`).set('Authorization', ops.auth).send({ actor: 'mallory', note: 'calling now' });
     expect(ack.status).to.equal(200);
     expect(ack.body).to.include({ status: 'acknowledged', acknowledgedBy: 'ops@example.com' });
     expect(Date.parse(ack.body.acknowledgedAt)).to.be.closeTo(Date.now(), 60_000);
 
-    const again = await api.http.post(`/v1/alerts/${churn.id}/acknowledge`).send({ actor: 'ops@example.com' });
+    const again = await api.anon.post(`/v1/alerts/${churn.id}/acknowledge`).set('Authorization', ops.auth).send({});
     expect(again.status).to.equal(409);
     expect(again.body.error.code).to.equal('invalid_transition');
 
-    const resolved = await api.http.post(`/v1/alerts/${churn.id}/resolve`).send({ actor: 'lead@example.com', note: 'refund issued' });
+    const resolved = await api.anon.post(`/v1/alerts/${churn.id}/resolve`).set('Authorization', lead.auth).send({ note: 'refund issued' });
     expect(resolved.body).to.include({ status: 'resolved', resolvedBy: 'lead@example.com' });
     expect((await api.http.post(`/v1/alerts/${churn.id}/resolve`).send({ actor: 'x' })).status).to.equal(409);
     expect((await api.http.post(`/v1/alerts/${churn.id}/acknowledge`).send({ actor: 'x' })).status).to.equal(409);
@@ -80,10 +83,10 @@ describe('alerts API', () => {
     expect((await api.http.post(`/v1/alerts/${legal.id}/resolve`).send({ actor: 'legal@example.com' })).body.status).to.equal('resolved');
 
     const detail = await api.http.get(`/v1/alerts/${churn.id}`);
-    expect(detail.body.timeline.map((e: { action: string; actor: string }) => [e.action, e.actor])).to.deep.equal([
-      ['created', 'system'],
-      ['acknowledged', 'ops@example.com'],
-      ['resolved', 'lead@example.com'],
+    expect(detail.body.timeline.map((e: { action: string; actor: string; note: string | null }) => [e.action, e.actor, e.note])).to.deep.equal([
+      ['created', 'system', null],
+      ['acknowledged', 'ops@example.com', 'calling now'],
+      ['resolved', 'lead@example.com', 'refund issued'],
     ]);
 
     // The journey hears of it: no open alerts left in its live profile.
@@ -91,11 +94,11 @@ describe('alerts API', () => {
     await eventually(async () => (await handle.query(riskProfileQuery)).openAlerts.length === 0, 10_000, 'journey to drop resolved alerts');
   });
 
-  it('requires an actor and answers 404 for an unknown alert', async () => {
+  it('refuses a bad note with 400 naming it, and answers 404 for an unknown alert', async () => {
     const { alerts } = await customerWithAlerts();
-    const noActor = await api.http.post(`/v1/alerts/${alerts[0].id}/acknowledge`).send({});
-    expect(noActor.status).to.equal(400);
-    expect(noActor.body.error.details[0].field).to.equal('actor');
+    const badNote = await api.http.post(`/v1/alerts/${alerts[0].id}/acknowledge`).send({ note: 42 });
+    expect(badNote.status).to.equal(400);
+    expect(badNote.body.error.details[0].field).to.equal('note');
     expect((await api.http.get(`/v1/alerts/${alerts[0].id}`)).body.status).to.equal('active');
     expect((await api.http.get('/v1/alerts/00000000-0000-4000-8000-000000000000')).status).to.equal(404);
     expect((await api.http.post('/v1/alerts/not-a-uuid/resolve').send({ actor: 'x' })).status).to.equal(404);
@@ -103,7 +106,8 @@ describe('alerts API', () => {
 });
 
 describe('alert deduplication in the journey', () => {
-  const api = useApi();
+  // Fixed event times, which age past the default OCCURRED_AT_HORIZON_DAYS.
+  const api = useApi(() => testConfig({ occurredAt: { horizonDays: 100 * 365, maxFutureMinutes: 5 } }));
 
   it('suppresses the same alert type within the cooldown, counts it, and fires again after it', async () => {
     const customerId = uniqueCustomer();

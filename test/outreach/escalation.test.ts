@@ -62,7 +62,7 @@ describe('outreach: deadline, reminder, escalation chain, CRM closure', () => {
     rig.salesforce.loseNextCreateReply();
     await rig.http.post(linkIn(sms.body).path).type('form').send({ score: '0', comment: '' }).expect(200);
     const alert = await escalationOf(rig, customerId);
-    await rig.http.post(`/v1/alerts/${alert.id}/acknowledge`).send({ actor: 'anna@care' }).expect(200);
+    await rig.ops.post(`/v1/alerts/${alert.id}/acknowledge`).send({}).expect(200);
 
     const [o] = await eventually(async () => {
       const items = await outreachOf(rig, customerId);
@@ -76,7 +76,7 @@ describe('outreach: deadline, reminder, escalation chain, CRM closure', () => {
     const a = (await rig.http.get(`/v1/alerts/${alert.id}`)).body;
     expect(a.timeline.filter((e: { action: string }) => e.action === 'renotified')).to.have.length(0);
     expect((await outreachStatus(o.workflowId)).stage).to.equal('acknowledged');
-    await rig.http.post(`/v1/alerts/${alert.id}/resolve`).send({ actor: 'anna@care' }).expect(200);
+    await rig.ops.post(`/v1/alerts/${alert.id}/resolve`).send({}).expect(200);
     expect((await waitOutreachDone(rig, customerId)).outcome).to.equal('resolved');
   });
 
@@ -95,7 +95,7 @@ describe('outreach: deadline, reminder, escalation chain, CRM closure', () => {
     expect(rig.twilio.messages.filter((m) => m.to === phone)).to.have.length(0);
     expect(await outreachOf(rig, customerId)).to.have.length(0);
 
-    await rig.http.post(`/v1/alerts/${legal[0].id}/resolve`).send({ actor: 'legal@corp', note: 'settled' }).expect(200);
+    await rig.ops.post(`/v1/alerts/${legal[0].id}/resolve`).send({ note: 'settled' }).expect(200);
     await rig.http.post('/v1/signals').send({ customerId, type: 'support_ticket', text: ANGRY[2], language: 'en' }).expect(202);
     await waitForSms(rig, phone, 1);
   });

@@ -57,14 +57,14 @@ describe('outreach: angry customer → SMS survey → escalation → resolution'
 
     // The answer is also a new signal of the journey.
     const survey = await eventually(async () => {
-      const r = await rig.http.get(`/v1/signals/survey-${customerId}_1`);
+      const r = await rig.http.get(`/v1/signals/${encodeURIComponent(`survey/${customerId}/1`)}`);
       return r.status === 200 && r.body.analysis ? r.body : null;
     }, 15_000, 'survey_response signal analysed');
     expect(survey.signal.type).to.equal('survey_response');
     expect(survey.signal.metadata.nps).to.equal(3);
 
-    await rig.http.post(`/v1/alerts/${alert.id}/acknowledge`).send({ actor: 'anna@care' }).expect(200);
-    await rig.http.post(`/v1/alerts/${alert.id}/resolve`).send({ actor: 'anna@care', note: 'called back, credit note issued' }).expect(200);
+    await rig.ops.post(`/v1/alerts/${alert.id}/acknowledge`).send({}).expect(200);
+    await rig.ops.post(`/v1/alerts/${alert.id}/resolve`).send({ note: 'called back, credit note issued' }).expect(200);
     const done = await waitOutreachDone(rig, customerId);
     expect(done.outcome).to.equal('resolved');
     expect(done.resolvedBy).to.equal('anna@care');

@@ -7,7 +7,8 @@ import { outreachStatusQuery } from '../../domain/outreach-messages';
 import { createIntegrations } from '../../integrations';
 import { startFakeSalesforce } from '../fakes/salesforce';
 import { startFakeTwilio } from '../fakes/twilio';
-import { eventually, h, startApi, startWorker, testConfig } from '../harness';
+import supertest from 'supertest';
+import { createKey, eventually, h, startApi, startWorker, testConfig } from '../harness';
 
 export const PUBLIC_BASE_URL = 'https://engage.example.test';
 export const CRM_TOKEN = 'crm-test-token-0123456789';
@@ -47,12 +48,15 @@ export async function startRig(policy: Partial<OutreachPolicy> = {}) {
     publicBaseUrl: config.publicBaseUrl,
   });
   const api = startApi(config);
+  const anna = await createKey('operator', { name: 'anna@care' });
   return {
     config,
     twilio,
     salesforce,
     api,
     http: api.http,
+    /** An operator's client: the key "anna@care" (who acknowledges and resolves). */
+    ops: supertest.agent(api.app).set('Authorization', anna.auth),
     /** Posts a form to a Twilio webhook path, signed like Twilio signs it (or with the given signature). */
     twilioWebhook: (path: string, params: Record<string, string>, signature?: string) =>
       api.http

@@ -42,7 +42,7 @@ describe('an accepted signal is never lost', () => {
     const offline = createApp({ config: testConfig(), db: h().db, client: new Client({ connection: deadConnection }), log });
     const supertest = (await import('supertest')).default;
     const customerId = uniqueCustomer();
-    const res = await supertest(offline.app).post('/v1/signals').send({ customerId, type: 'cancellation_request', text: 'Cancel my contract now.' });
+    const res = await supertest(offline.app).post('/v1/signals').set('Authorization', `Bearer ${h().adminKey}`).send({ customerId, type: 'cancellation_request', text: 'Cancel my contract now.' });
     expect(res.status).to.equal(202);
     const row = await eventually(async () => {
       const r = await h().db('signals').where({ id: res.body.signalId }).first();

@@ -23,7 +23,7 @@ describe('workflow determinism', () => {
 
   it('replays a journey recorded in this run: alerts, a suppressed repeat, a resolution and the idle end', async function () {
     this.timeout(60_000);
-    const api = startApi({ ...testConfig(), journeyIdleTimeoutMs: 3000 });
+    const api = startApi({ ...testConfig(), journeyIdleTimeoutMs: 3000, occurredAt: { horizonDays: 100 * 365, maxFutureMinutes: 5 } });
     const customerId = uniqueCustomer('replay');
     const t0 = Date.parse('2026-03-01T10:00:00Z');
     await api.http.post('/v1/signals/batch').send({
@@ -35,7 +35,7 @@ describe('workflow determinism', () => {
     }).expect(202);
     await waitProcessed(customerId, 3);
     const { body } = await api.http.get('/v1/alerts').query({ customerId });
-    await api.http.post(`/v1/alerts/${body.items[0].id}/resolve`).send({ actor: 'replay-test' }).expect(200);
+    await api.http.post(`/v1/alerts/${body.items[0].id}/resolve`).send({}).expect(200);
 
     const handle = h().client.workflow.getHandle(journeyWorkflowId(customerId));
     await eventually(async () => (await handle.describe()).status.name === 'COMPLETED', 20_000, 'journey to end when idle');
