@@ -1,6 +1,6 @@
 // A backfill of four days with a planted spike, cliff and regional cluster, fed in seconds.
 import { expect } from 'chai';
-import { h, eventually, uniqueCustomer, useApi } from '../harness';
+import { h, eventually, testConfig, uniqueCustomer, useApi } from '../harness';
 import { WINDOW_RULES_WORKFLOW_ID, windowRulesStatusQuery } from '../../workflows/windows';
 
 const D = Date.parse('2025-06-02T00:00:00Z');
@@ -37,7 +37,8 @@ function backfill(runId: string) {
 }
 
 describe('window rules on a backfill (event time)', () => {
-  const api = useApi();
+  // Fixed dates, kept apart from other tests' signals: older than the default OCCURRED_AT_HORIZON_DAYS.
+  const api = useApi(() => testConfig({ occurredAt: { horizonDays: 100 * 365, maxFutureMinutes: 5 } }));
 
   async function send(signals: Record<string, unknown>[]) {
     for (let i = 0; i < signals.length; i += 500) {
