@@ -71,3 +71,24 @@ describe('legal-threat detection', () => {
     expect(r.legalScore).to.be.greaterThan(0).and.lessThan(0.6);
   });
 });
+
+// Paraphrases, reported and negated threats (dev cases, not the frozen set in analysis/eval/frozen).
+describe('legal threat: paraphrases, reported and negated threats', () => {
+  const flag = (t: string) => detectLegal(t).legalThreat;
+  for (const t of [
+    'Let a judge sort this out then.',
+    'I will claim damages for the ruined holiday.',
+    'My legal insurance has the case now.',
+    'Meine Rechtsschutz übernimmt das, wir sehen uns vor dem Richter.',
+    'Den Betrag werde ich einklagen.',
+    'Ich mache Sie für den Schaden haftbar.',
+  ]) it(`flags: ${t}`, () => expect(flag(t)).to.equal(true));
+  for (const t of [
+    'She said she would sue them, not my business.',
+    "We don't want to sue, just refund the fee.",
+    'Ich will Sie nicht verklagen, nur mein Geld.',
+    'Er meinte, er verklagt die Bahn, peinlich.',
+    'I read an article about a lawsuit against some airline.',
+    'Ich arbeite bei einer Kanzlei in Köln und pendle täglich.',
+  ]) it(`does not flag: ${t}`, () => expect(flag(t)).to.equal(false));
+});
