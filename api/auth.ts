@@ -81,7 +81,7 @@ export function authenticate(
     if (secret && beforeLookup && !resolver.knownGood(secret)) await beforeLookup(req);
     const key = secret ? await resolver.resolve(secret) : null;
     if (!key) {
-      if (secret !== null) await onFailure?.(req); // a wrong key is a guess; no key at all is not
+      if (secret) await onFailure?.(req); // a wrong key is a guess; no key or another scheme is not
 
       throw new UnauthorizedError(secret === null ? 'an API key is required: Authorization: Bearer <key>' : 'unknown or revoked API key');
     }

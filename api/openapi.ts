@@ -1,87 +1,173 @@
-// The OpenAPI document, generated from the same zod schemas that validate requests.
+// The OpenAPI document, generated from the same zod schemas that validate requests. Every operation
+// says who may call it: `security` and `x-required-role` (an API key role, or how a public endpoint
+// authenticates itself). The hostile-request test walks this document.
 import { z } from 'zod';
+import type { Role } from '../domain/access';
+import { ApiKeyRequestSchema } from './routes/keys';
 import { AlertActionSchema, SignalBatchSchema, SignalSchema } from './schemas';
 import { CrmEventSchema, CustomerProfileSchema, SurveyAnswerSchema } from './outreach-schemas';
 
+/** How an operation is authorised: an API key with this role, or one of the public ways. */
+export type Access = Role | 'crm-token' | 'twilio-signature' | 'survey-link' | 'public';
+
 const json = (schema: z.ZodType) => ({ 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) } });
-const error = { description: 'Error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 const ok = (description: string) => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
 const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
-const alertFilters = ['status', 'type', 'severity', 'customerId'].map((name) => ({ name, in: 'query', schema: { type: 'string' } }));
+const query = (name: string, schema: object = { type: 'string' }) => ({ name, in: 'query', schema });
+const alertFilters = ['status', 'type', 'severity', 'customerId'].map((name) => query(name));
+
+const SECURITY: Record<Access, object[]> = {
+  ingest: [{ apiKey: [] }],
+  operator: [{ apiKey: [] }],
+  admin: [{ apiKey: [] }],
+  'crm-token': [{ crmToken: [] }],
+  'twilio-signature': [{ twilioSignature: [] }],
+  'survey-link': [],
+  public: [],
+};
+
+/** An operation with its access declared and the answers every such operation can give. */
+function op(access: Access, spec: { summary: string; responses: Record<number, object>; [k: string]: unknown }) {
+  const common: Record<number, object> =
+    access === 'public'
+      ? {}
+      : access === 'survey-link'
+        ? { 400: error('Invalid input'), 429: error('Too many requests from this address (Retry-After)') }
+        : access === 'crm-token' || access === 'twilio-signature'
+          ? { 400: error('Invalid input'), 401: error('Missing or wrong credentials'), 403: error('Not accepted'), 429: error('Too many requests from this address (Retry-After)') }
+          : {
+              400: error('Invalid input: each field and why'),
+              401: error('No API key, or an unknown or revoked one'),
+              403: error(`The key lacks the ${access} role, or may not touch this customer`),
+              429: error('Too many requests for this key (Retry-After)'),
+            };
+  return { ...spec, security: SECURITY[access], 'x-required-role': access, responses: { ...common, ...spec.responses } };
+}
 
 let cached: object | undefined;
 
 export function openApiDocument() {
   cached ??= {
     openapi: '3.1.0',
-    info: { title: 'Engagement platform API', version: '1.0.0', description: 'Ingest customer signals, watch alerts, steer journeys.' },
+    info: {
+      title: 'Engagement platform API',
+      version: '1.0.0',
+      description:
+        'Ingest customer signals, watch alerts, steer journeys. Every /v1 operation except the webhooks and the survey needs an API key (`Authorization: Bearer <key>`) whose role is in `x-required-role`: ingest, operator or admin (an admin may do everything).',
+    },
     paths: {
       '/v1/signals': {
-        post: {
+        post: op('ingest', {
           summary: 'Ingest one signal',
           requestBody: { required: true, content: json(SignalSchema) },
-          responses: { 202: ok('Recorded; analysed asynchronously. Body: {signalId, workflowId, duplicate}'), 400: error, 409: error, 413: error },
-        },
+          responses: { 202: ok('Recorded; analysed asynchronously. Body: {signalId, workflowId, duplicate}'), 409: error('Idempotency conflict'), 413: error('Body too large') },
+        }),
       },
       '/v1/signals/batch': {
-        post: {
+        post: op('ingest', {
           summary: 'Ingest up to MAX_BATCH_SIZE signals',
           requestBody: { required: true, content: json(SignalBatchSchema) },
-          responses: { 202: ok('Per-item results'), 400: error, 413: error },
-        },
+          responses: { 202: ok('Per-item results'), 413: error('Body too large') },
+        }),
       },
-      '/v1/signals/{id}': { get: { summary: 'A signal and its analysis', parameters: [idParam('id')], responses: { 200: ok('{signal, analysis}'), 404: error } } },
+      '/v1/signals/{id}': { get: op('operator', { summary: 'A signal and its analysis', parameters: [idParam('id')], responses: { 200: ok('{signal, analysis}'), 404: error('No such signal') } }) },
       '/v1/alerts': {
-        get: {
+        get: op('operator', {
           summary: 'List alerts, newest first',
-          parameters: [...alertFilters, { name: 'limit', in: 'query', schema: { type: 'integer' } }, { name: 'cursor', in: 'query', schema: { type: 'string' } }],
-          responses: { 200: ok('{items, nextCursor}'), 400: error },
-        },
+          parameters: [...alertFilters, query('limit', { type: 'integer' }), query('cursor')],
+          responses: { 200: ok('{items, nextCursor}') },
+        }),
       },
-      '/v1/alerts/counts': { get: { summary: 'Alert counts by type and severity', parameters: alertFilters, responses: { 200: ok('{total, byType, bySeverity}') } } },
-      '/v1/alerts/{id}': { get: { summary: 'An alert with recommended action and timeline', parameters: [idParam('id')], responses: { 200: ok('Alert'), 404: error } } },
+      '/v1/alerts/counts': { get: op('operator', { summary: 'Alert counts by type and severity', parameters: alertFilters, responses: { 200: ok('{total, byType, bySeverity}') } }) },
+      '/v1/alerts/stream': {
+        get: op('operator', {
+          summary: 'Server-sent events: alert.created, alert.acknowledged, alert.resolved, alert.suppressed',
+          parameters: [...alertFilters, { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } }],
+          responses: { 200: { description: 'text/event-stream' } },
+        }),
+      },
+      '/v1/alerts/{id}': { get: op('operator', { summary: 'An alert with recommended action and timeline', parameters: [idParam('id')], responses: { 200: ok('Alert'), 404: error('No such alert') } }) },
       '/v1/alerts/{id}/acknowledge': {
-        post: { summary: 'active → acknowledged', parameters: [idParam('id')], requestBody: { content: json(AlertActionSchema) }, responses: { 200: ok('Alert'), 404: error, 409: error } },
+        post: op('operator', {
+          summary: 'active → acknowledged (the actor is the key’s name)',
+          parameters: [idParam('id')],
+          requestBody: { content: json(AlertActionSchema) },
+          responses: { 200: ok('Alert'), 404: error('No such alert'), 409: error('Not allowed from the current status') },
+        }),
       },
       '/v1/alerts/{id}/resolve': {
-        post: { summary: 'active|acknowledged → resolved', parameters: [idParam('id')], requestBody: { content: json(AlertActionSchema) }, responses: { 200: ok('Alert'), 404: error, 409: error } },
+        post: op('operator', {
+          summary: 'active|acknowledged → resolved (the actor is the key’s name)',
+          parameters: [idParam('id')],
+          requestBody: { content: json(AlertActionSchema) },
+          responses: { 200: ok('Alert'), 404: error('No such alert'), 409: error('Not allowed from the current status') },
+        }),
       },
       '/v1/customers/{id}': {
-        get: { summary: 'Customer, contact profile and live risk profile', parameters: [idParam('id')], responses: { 200: ok('Customer'), 404: error } },
-        put: {
-          summary: 'Replace the contact profile (a STOP opt-out survives it)',
+        get: op('operator', { summary: 'Customer, contact profile and live risk profile', parameters: [idParam('id')], responses: { 200: ok('Customer'), 404: error('No such customer') } }),
+        put: op('admin', {
+          summary: 'Replace the contact profile and consents (a STOP opt-out survives it)',
           parameters: [idParam('id')],
           requestBody: { required: true, content: json(CustomerProfileSchema) },
-          responses: { 200: ok('Profile'), 201: ok('Profile created'), 400: error, 409: error },
-        },
+          responses: { 200: ok('Profile'), 201: ok('Profile created'), 409: error('externalId belongs to another customer') },
+        }),
       },
-      '/v1/customers/{id}/outreach': { get: { summary: 'Outreach runs with messages, answer and outcome', parameters: [idParam('id')], responses: { 200: ok('{items, nextCursor}'), 404: error } } },
-      '/v1/outbox': { get: { summary: 'Messages and cases recorded instead of sent (no provider credentials)', responses: { 200: ok('{items, nextCursor}') } } },
-      '/v1/outreach/kpis': { get: { summary: 'Engagement rate, escalations, median time to resolution', responses: { 200: ok('KPIs') } } },
+      '/v1/customers/{id}/outreach': {
+        get: op('operator', { summary: 'Outreach runs with messages, answer and outcome (survey links only for admin keys)', parameters: [idParam('id')], responses: { 200: ok('{items, nextCursor}'), 404: error('No such customer') } }),
+      },
+      '/v1/outbox': {
+        get: op('operator', {
+          summary: 'Messages and cases recorded instead of sent (no provider credentials); survey links only for admin keys',
+          parameters: [query('customerId'), query('limit', { type: 'integer' })],
+          responses: { 200: ok('{items, nextCursor}') },
+        }),
+      },
+      '/v1/outreach/kpis': { get: op('operator', { summary: 'Engagement rate, escalations, median time to resolution', responses: { 200: ok('KPIs') } }) },
+      '/v1/keys': {
+        post: op('admin', {
+          summary: 'Create an API key; the key is in this answer only',
+          requestBody: { required: true, content: json(ApiKeyRequestSchema) },
+          responses: { 201: ok('{id, key, name, role, prefix, customerIds, upstreamAnalysis, createdAt}') },
+        }),
+        get: op('admin', { summary: 'API keys (never the keys themselves)', responses: { 200: ok('{items, nextCursor}') } }),
+      },
+      '/v1/keys/{id}': {
+        delete: op('admin', { summary: 'Revoke a key (at once in this process, within 5 s in others)', parameters: [idParam('id')], responses: { 200: ok('The revoked key'), 404: error('No such key'), 409: error('The last admin key') } }),
+      },
       '/v1/surveys/{token}': {
-        get: { summary: 'The survey behind a signed link', parameters: [idParam('token')], responses: { 200: ok('Survey'), 404: error, 410: error } },
-        post: {
+        get: op('survey-link', { summary: 'The survey behind a signed link', parameters: [idParam('token')], responses: { 200: ok('Survey'), 404: error('Forged or unknown link'), 410: error('Expired link') } }),
+        post: op('survey-link', {
           summary: 'Answer it (once)',
           parameters: [idParam('token')],
           requestBody: { required: true, content: json(SurveyAnswerSchema) },
-          responses: { 201: ok('Answer'), 400: error, 404: error, 409: error, 410: error },
-        },
+          responses: { 201: ok('Answer'), 404: error('Forged or unknown link'), 409: error('Already answered'), 410: error('Expired link') },
+        }),
       },
-      '/s/{token}': { get: { summary: 'Survey page (HTML, no JavaScript)', parameters: [idParam('token')], responses: { 200: { description: 'HTML form' }, 404: error, 410: error } } },
-      '/v1/webhooks/twilio/sms': { post: { summary: 'Inbound SMS (X-Twilio-Signature)', responses: { 200: { description: 'TwiML' }, 403: error } } },
-      '/v1/webhooks/twilio/status': { post: { summary: 'Delivery status callback (X-Twilio-Signature)', responses: { 200: ok('{duplicate}'), 403: error } } },
+      '/s/{token}': {
+        get: op('survey-link', { summary: 'Survey page (HTML, no JavaScript)', parameters: [idParam('token')], responses: { 200: { description: 'HTML form' }, 404: { description: 'HTML' }, 410: { description: 'HTML' } } }),
+        post: op('survey-link', { summary: 'Answer from the page (form) or as JSON', parameters: [idParam('token')], responses: { 200: { description: 'HTML' }, 201: ok('Answer (JSON)') } }),
+      },
+      '/v1/webhooks/twilio/sms': { post: op('twilio-signature', { summary: 'Inbound SMS (X-Twilio-Signature)', responses: { 200: { description: 'TwiML' } } }) },
+      '/v1/webhooks/twilio/status': { post: op('twilio-signature', { summary: 'Delivery status callback (X-Twilio-Signature)', responses: { 200: ok('{duplicate}') } }) },
       '/v1/webhooks/crm': {
-        post: {
+        post: op('crm-token', {
           summary: 'CRM event: start/signal a journey, or report a case closed (Bearer CRM_WEBHOOK_TOKEN)',
           requestBody: { required: true, content: json(CrmEventSchema) },
-          responses: { 200: ok('Case closure applied'), 202: ok('Signal accepted'), 400: error, 401: error, 403: error, 404: error, 409: error },
-        },
+          responses: { 200: ok('Case closure applied'), 202: ok('Signal accepted'), 404: error('Unknown case'), 409: error('Idempotency conflict') },
+        }),
       },
-      '/healthz': { get: { summary: 'Liveness', responses: { 200: ok('ok') } } },
-      '/readyz': { get: { summary: 'Ready when the database and Temporal answer', responses: { 200: ok('ready'), 503: ok('not ready') } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } } },
+      '/healthz': { get: op('public', { summary: 'Liveness', responses: { 200: ok('ok') } }) },
+      '/readyz': { get: op('public', { summary: 'Ready when the database and Temporal answer (no error details)', responses: { 200: ok('ready'), 503: ok('not ready') } }) },
+      '/metrics': { get: op('public', { summary: 'Prometheus metrics', responses: { 200: { description: 'text exposition format' } } }) },
+      '/openapi.json': { get: op('public', { summary: 'This document', responses: { 200: ok('OpenAPI 3.1') } }) },
     },
     components: {
+      securitySchemes: {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (POST /v1/keys, `npm run keys`); its role must be the operation’s x-required-role or admin.' },
+        crmToken: { type: 'http', scheme: 'bearer', description: 'CRM_WEBHOOK_TOKEN (at least 32 characters).' },
+        twilioSignature: { type: 'apiKey', in: 'header', name: 'X-Twilio-Signature', description: 'HMAC-SHA1 of PUBLIC_BASE_URL + path and the form, with TWILIO_AUTH_TOKEN.' },
+      },
       schemas: {
         Error: {
           type: 'object',

@@ -74,7 +74,10 @@ export async function stopHarness(): Promise<void> {
 }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  const base = loadConfig({ ...process.env, DATABASE_URL: h().databaseUrl });
+  const loaded = loadConfig({ ...process.env, DATABASE_URL: h().databaseUrl });
+  // The limiters count in Postgres, shared by every API a run builds from 127.0.0.1: tests that do
+  // not measure them get room (test/api/access.test.ts sets its own small limits).
+  const base = { ...loaded, rateLimits: { ...loaded.rateLimits, surveyPerMinute: 100_000, webhookPerMinute: 100_000, authFailuresPerMinute: 100_000 } };
   return { ...base, ...overrides, temporal: { ...base.temporal, address: h().server.address, ...overrides.temporal } };
 }
 
