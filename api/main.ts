@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { assertDeployable, loadConfig, requireDatabaseUrl } from '../config';
+import { assertDeployable, loadConfig, requireDatabaseUrl, temporalConnectionOptions } from '../config';
 import { announceFirstAdminKey } from './first-key';
 import { createDb, migrate } from '../db';
 import { createApp } from './app';
@@ -13,7 +13,7 @@ async function run() {
   await migrate(db);
   await announceFirstAdminKey(db, config.adminApiKey);
   // Connection.lazy: the API starts and records signals even while Temporal is still coming up.
-  const connection = Connection.lazy({ address: config.temporal.address ?? '127.0.0.1:7233' });
+  const connection = Connection.lazy(temporalConnectionOptions(config));
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const { app, journeys, feed } = createApp({ config, db, client, log });
   journeys.startSweep();

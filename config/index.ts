@@ -12,7 +12,7 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string | undefined;
-  temporal: { address: string | undefined; namespace: string; taskQueue: string; uiPort: number };
+  temporal: { address: string | undefined; namespace: string; taskQueue: string; uiPort: number; apiKey: string | undefined; tls: boolean };
   dataDir: string;
   logLevel: string;
   maxBodyBytes: number;
@@ -138,6 +138,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespace: env.TEMPORAL_NAMESPACE || 'default',
       taskQueue: env.TEMPORAL_TASK_QUEUE || 'engagement',
       uiPort: num(env, 'TEMPORAL_UI_PORT', 8233, { min: 1, max: 65535 }),
+      // Temporal Cloud (or a cluster behind API-key auth): the key implies TLS.
+      apiKey: env.TEMPORAL_API_KEY || undefined,
+      tls: Boolean(env.TEMPORAL_API_KEY) || ['true', '1'].includes((env.TEMPORAL_TLS ?? '').toLowerCase()),
     },
     dataDir: path.resolve(env.DATA_DIR || '.data'),
     logLevel: env.LOG_LEVEL || 'info',
@@ -223,6 +226,11 @@ export function assertDeployable(config: Config): void {
   if (config.crmWebhookToken !== undefined && config.crmWebhookToken.length < MIN_SECRET_LENGTH) {
     throw new ConfigError('CRM_WEBHOOK_TOKEN', `must be at least ${MIN_SECRET_LENGTH} characters`);
   }
+}
+
+/** How this process reaches Temporal: the address, and TLS and an API key when configured. */
+export function temporalConnectionOptions(config: Config, address = config.temporal.address ?? '127.0.0.1:7233') {
+  return { address, ...(config.temporal.tls ? { tls: true as const } : {}), ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}) };
 }
 
 /** For processes that cannot run without a database server (api, worker run on their own). */

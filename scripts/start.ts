@@ -8,7 +8,7 @@ import { createApp } from '../api/app';
 import { createLogger } from '../api/logger';
 import { randomBytes } from 'node:crypto';
 import { announceFirstAdminKey } from '../api/first-key';
-import { assertDeployable, loadConfig } from '../config';
+import { assertDeployable, loadConfig, temporalConnectionOptions } from '../config';
 import { createDb, migrate } from '../db';
 import { startEmbeddedPostgres } from '../db/embedded';
 import { createWorker } from '../worker/create';
@@ -79,12 +79,14 @@ async function run() {
     const keyLines: string[] = [];
     await announceFirstAdminKey(db, config.adminApiKey, (text) => keyLines.push(...text.split('\n')));
 
-    const clientConnection = await Connection.connect({ address: temporalAddress });
+    // The local dev server speaks plain gRPC; TLS and an API key are for a cluster at TEMPORAL_ADDRESS.
+    const temporalOptions = config.temporal.address ? temporalConnectionOptions(config) : { address: temporalAddress };
+    const clientConnection = await Connection.connect(temporalOptions);
     cleanup.push(() => clientConnection.close());
     if (config.temporal.address) await ensureSearchAttributes(clientConnection, config.temporal.namespace);
     const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 
-    const workerConnection = await NativeConnection.connect({ address: temporalAddress });
+    const workerConnection = await NativeConnection.connect(temporalOptions);
     cleanup.push(() => workerConnection.close());
     const worker = await createWorker({
       db,

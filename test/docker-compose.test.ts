@@ -33,6 +33,22 @@ describe('docker-compose.yml', () => {
     expect(services['temporal-ui'].environment).to.include({ TEMPORAL_ADDRESS: 'temporal:7233' });
   });
 
+  it('publishes only the API: the Temporal frontend and Web UI stay on the internal network', () => {
+    expect(services.api.ports).to.deep.equal(['3000:3000']);
+    for (const name of ['postgres', 'temporal', 'temporal-ui', 'worker']) expect(services[name].ports, `${name} publishes nothing`).to.equal(undefined);
+  });
+
+  it('takes every secret from the environment without a default', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+    for (const secret of ['POSTGRES_PASSWORD', 'SURVEY_SECRET', 'ADMIN_API_KEY']) {
+      const uses = [...text.matchAll(new RegExp(`\\$\\{${secret}(:?[-?+][^}]*)?\\}`, 'g'))].map((m) => m[0]);
+      expect(uses, secret).to.not.be.empty;
+      for (const u of uses) expect(u, `${secret} is required, never defaulted`).to.match(new RegExp(`^\\$\\{${secret}:\\?`));
+    }
+    for (const name of ['api', 'worker']) expect(services[name].environment, name).to.include.keys('SURVEY_SECRET', 'PUBLIC_BASE_URL');
+    expect(text, 'no literal password').not.to.match(/PASSWORD:-/);
+  });
+
   it('pins every image to a version', () => {
     for (const [name, s] of Object.entries(services)) {
       expect(s.image, `${name} has an image`).to.be.a('string');

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadTextAnalyzer } from '../analysis';
-import { assertDeployable, loadConfig, requireDatabaseUrl } from '../config';
+import { assertDeployable, loadConfig, requireDatabaseUrl, temporalConnectionOptions } from '../config';
 import { createDb } from '../db';
 import { createLogger } from '../api/logger';
 import { createWorker } from './create';
@@ -14,8 +14,7 @@ async function run() {
   assertDeployable(config);
   const log = createLogger(config.logLevel).child({ component: 'worker' });
   const db = createDb(requireDatabaseUrl(config));
-  const address = config.temporal.address ?? '127.0.0.1:7233';
-  const admin = await Connection.connect({ address });
+  const admin = await Connection.connect(temporalConnectionOptions(config));
   try {
     const added = await ensureSearchAttributes(admin, config.temporal.namespace);
     if (added.length) log.info({ added }, 'registered search attributes');
@@ -23,7 +22,7 @@ async function run() {
   } finally {
     await admin.close();
   }
-  const connection = await NativeConnection.connect({ address });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   try {
     const worker = await createWorker({
       db,
