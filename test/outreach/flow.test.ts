@@ -31,6 +31,12 @@ describe('outreach: angry customer → SMS survey → escalation → resolution'
     expect(sms.statusCallback).to.equal('https://engage.example.test/v1/webhooks/twilio/status');
 
     const { path } = linkIn(sms.body);
+    // The link is a secret: an operator's list shows the message without it; only an admin's shows it.
+    const asOperator = (await rig.ops.get(`/v1/customers/${customerId}/outreach`).expect(200)).body.items[0].messages[0];
+    expect(asOperator.surveyLink).to.equal('[survey link withheld]');
+    expect(asOperator.body).to.not.include(path).and.to.include('[survey link withheld]');
+    const asAdmin = (await rig.http.get(`/v1/customers/${customerId}/outreach`).expect(200)).body.items[0].messages[0];
+    expect(asAdmin.body).to.include(path);
     const page = await rig.http.get(path).expect(200).expect('content-type', /html/);
     expect(page.text).to.include('<form method="post">');
     expect((page.text.match(/type="radio" name="score"/g) ?? []).length).to.equal(11);
