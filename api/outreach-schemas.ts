@@ -23,9 +23,19 @@ export const CustomerProfileSchema = z.strictObject({
     .optional(),
   timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin').nullable().optional(),
   consents: z
-    .strictObject({ sms: z.boolean().default(false), email: z.boolean().default(false), analysis: z.boolean().default(true) })
+    .strictObject({
+      sms: z.boolean().default(false),
+      email: z.boolean().default(false),
+      analysis: z.boolean().default(true),
+      training: z.boolean().default(false),
+    })
     .optional()
-    .describe('Explicit consents; sms and email default to false.'),
+    .describe('Consent by purpose: sms and email contact, analysis of what the customer sends, reuse for training models. Defaults: sms, email and training false; analysis true.'),
+  consentSource: z
+    .string()
+    .regex(/^[\p{L}\p{N} ._@:\/+-]{1,100}$/u, 'must be 1-100 letters, digits, spaces or . _ @ : / + -')
+    .optional()
+    .describe('Where these consents were given (e.g. "crm:salesforce", "web-form:signup"); default: the API key that sends them.'),
 });
 export type CustomerProfileBody = z.infer<typeof CustomerProfileSchema>;
 

@@ -12,8 +12,11 @@ export interface LabelledText {
 const LABEL = { detractor: 'negative', passive: 'neutral', promoter: 'positive' } as const;
 
 export async function surveyLabels(db: Db): Promise<LabelledText[]> {
+  // Only customers who consented to training: nothing of anyone else leaves for retraining.
   const rows = await db('signals as s')
     .leftJoin('analyses as a', 'a.signal_id', 's.id')
+    .join('customers as c', 'c.id', 's.customer_id')
+    .whereRaw(`(c.consents->>'training')::boolean IS TRUE`)
     .where('s.type', 'survey_response')
     .whereNotNull('s.text')
     .whereRaw(`s.metadata->>'nps' IS NOT NULL`)

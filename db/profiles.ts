@@ -1,5 +1,6 @@
 // Customers' contact profiles and SMS opt-out.
 import type { Db } from '.';
+import { DEFAULT_CONSENTS, PURPOSES, type ConsentRecord, type Consents, type Purpose } from '../domain/consent';
 import type { ContactProfile } from '../domain/outreach';
 
 export interface CustomerProfile {
@@ -10,12 +11,17 @@ export interface CustomerProfile {
   email: string | null;
   locale: string | null;
   timeZone: string | null;
-  consents: { sms: boolean; email: boolean; analysis: boolean };
+  consents: Consents;
+  /** Per purpose: the latest decision, where it came from and when. */
+  consentDetails: Partial<Record<Purpose, ConsentRecord>>;
   smsOptedOutAt: string | null;
   updatedAt: string | null;
 }
 
-export type ProfileInput = Omit<CustomerProfile, 'id' | 'smsOptedOutAt' | 'updatedAt'>;
+export type ProfileInput = Omit<CustomerProfile, 'id' | 'smsOptedOutAt' | 'updatedAt' | 'consentDetails'> & {
+  /** Where these consents come from (a CRM, a web form, a call); recorded per purpose that changed. */
+  consentSource: string;
+};
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
@@ -28,7 +34,8 @@ function fromRow(r: Record<string, any>): CustomerProfile {
     email: r.email,
     locale: r.locale,
     timeZone: r.time_zone,
-    consents: { sms: false, email: false, analysis: true, ...(r.consents ?? {}) },
+    consents: { ...DEFAULT_CONSENTS, ...(r.consents ?? {}) },
+    consentDetails: r.consent_details ?? {},
     smsOptedOutAt: iso(r.sms_opted_out_at),
     updatedAt: iso(r.profile_updated_at),
   };
@@ -59,14 +66,26 @@ export async function putProfile(db: Db, customerId: string, p: ProfileInput): P
     profile_updated_at: db.fn.now(),
   };
   return db.transaction(async (trx) => {
-    const existed = await trx('customers').where({ id: customerId }).forUpdate().first('id');
+    const existed = await trx('customers').where({ id: customerId }).forUpdate().first('id', 'consents', 'consent_details');
+    const before: Consents = { ...DEFAULT_CONSENTS, ...(existed?.consents ?? {}) };
+    const details: Partial<Record<Purpose, ConsentRecord>> = { ...(existed?.consent_details ?? {}) };
+    const at = new Date().toISOString();
+    for (const purpose of PURPOSES) {
+      if (!details[purpose] || before[purpose] !== p.consents[purpose]) details[purpose] = { granted: p.consents[purpose], source: p.consentSource, at };
+    }
     const [row] = await trx('customers')
-      .insert({ id: customerId, ...cols })
+      .insert({ id: customerId, ...cols, consent_details: JSON.stringify(details) })
       .onConflict('id')
-      .merge({ ...cols, updated_at: db.fn.now() })
+      .merge({ ...cols, consent_details: JSON.stringify(details), updated_at: db.fn.now() })
       .returning('*');
     return { profile: fromRow(row), created: !existed };
   });
+}
+
+/** The customer's consents; a customer without a profile has the defaults. */
+export async function consentsOf(db: Db, customerId: string): Promise<Consents> {
+  const row = await db('customers').where({ id: customerId }).first('consents');
+  return { ...DEFAULT_CONSENTS, ...(row?.consents ?? {}) };
 }
 
 export async function customersByPhone(db: Db, phone: string): Promise<CustomerProfile[]> {

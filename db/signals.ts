@@ -100,7 +100,18 @@ export async function getSignal(db: Db, id: string) {
   return {
     signal: { ...signalFromRow(row), receivedAt: new Date(row.received_at).toISOString(), deliveryStatus: row.delivery_status },
     analysis: a ? analysisFromRow(a) : null,
+    // Recorded but deliberately not analysed (e.g. `no_analysis_consent`): why there is no analysis.
+    analysisWithheld: (row.analysis_withheld as string | null) ?? null,
   };
+}
+
+/**
+ * Keeps signals for the record without analysing them (no alert, no score, no window rule). They
+ * are marked windowed too, so they never hold the window rules' watermark back.
+ */
+export async function withholdAnalysis(db: Db, signalIds: string[], reason: string): Promise<void> {
+  if (signalIds.length === 0) return;
+  await db('signals').whereIn('id', signalIds).update({ analysis_withheld: reason, windowed: true });
 }
 
 export function analysisFromRow(a: Record<string, any>): SignalAnalysis & { upstreamFields: string[] } {

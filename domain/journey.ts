@@ -35,6 +35,11 @@ export interface StepResult {
   suppressed: { type: AlertType; signalId: string }[];
 }
 
+/** Remembers a signal that is kept for the record but not analysed: counted, never judged. */
+export function skipSignal(state: JourneySnapshot, signal: CustomerSignal): JourneySnapshot {
+  return { ...state, recentSignalIds: [...state.recentSignalIds, signal.id].slice(-RECENT_SIGNAL_IDS), signalsProcessed: state.signalsProcessed + 1 };
+}
+
 /** Applies one analysed signal: evaluates the per-signal rules, dedups by cooldown, remembers it. */
 export function applySignal(
   state: JourneySnapshot,
