@@ -31,10 +31,14 @@ export interface ChurnIntentResult {
   cues: string[];
 }
 
-/** Score of a plain statement, of a question about leaving, of a hedge or a weaker wording. */
+/**
+ * Score of a plain statement, of a question about leaving, of a less direct wording ("looking
+ * for a new provider", "bei der Konkurrenz"). All three count: × 0.95 in the churn component
+ * they stay above churn_signal's calm path (0.8); the grading orders them for operators.
+ */
 const STRONG = 0.95;
-const QUESTION = 0.85;
-const WEAK = 0.75;
+const QUESTION = 0.9;
+const WEAK = 0.85;
 
 interface Hit {
   score: number;

@@ -46,6 +46,7 @@ const BENIGN: RegExp[] = [
   /\banwalt\s*(?:-\s*)?serie\w*\b|\banwältin\s+in\s+der\s+serie\b/gi,
   /\b(?:niemanden|keinen|keine)\s+(?:\w+\s+)?(?:verklagen|klage|(?:rechts)?anwalt|anwältin)\b|\bnicht\s+(?:\w+\s+)?verklagen\b/gi,
   /\b(?:er|sie|jemand|der\s+mann|die\s+frau|der\s+typ)\s+(?:\w+\s+){0,4}?verklag(?:t|en\s+will|en\s+wolle|en\s+werde)\b/g,
+  /(?<!\b(?:habe|haben|hab|hat|ich|wir|sie)\s+(?:\w+\s+){0,3})\bverklagt\b(?!\s+(?:werden|haben))/gi,
   /\b(?:arbeite|arbeitet|arbeiten|stelle|praktikum|job)\w*\s+(?:\w+\s+){0,3}?(?:anwalts)?kanzlei\w*\b/gi,
   /\b(?:mein|meine)\s+(?:freund|freundin|bruder|schwester|kollege|kollegin|nachbar|nachbarin|vater|mutter)\s+(?:ist\s+)?(?:anwalt|anwältin|rechtsanwalt|rechtsanwältin)\b/gi,
 ];
@@ -82,6 +83,8 @@ const RULES: Rule[] = [
 // for them is far cheaper than running all rules (analyze() is on a hot path).
 const TRIGGER = /judge|tribunal|arbitration|liable|breach|damages|law firm|law office|richter|rechtsschutz|beistand|anwaltlich|einklag|eingeklagt|haftbar|schadens?ersatz|vertragsbruch|su(?:e|ing)\b|lawsuit|lawyer|attorney|solicitor|court|legal|class.action|small.claims|consumer|cfpb|ftc|federal trade|bureau|bbb|ombuds|department of transportation|dot complaint|regulat|klag|anwalt|anwält|anwaelt|kanzlei|gericht|rechtlich|juristisch|mahnverfahren|verbraucher|schlichtung|söp|bundesnetzagentur|bafin|eisenbahn-bundesamt|schufa/i;
 
+const SPEAKER = /\b(?:i|i'm|i'll|i've|i'd|me|my|we|we're|we'll|our|us|you|your|u|ur|ich|mich|mir|mein\w*|wir|uns|unser\w*|sie|ihnen|ihr\w*|du|dich|dir|dein\w*|euch|euer\w*)\b|@\w+|(?:^|[.!?]\s*)(?:let|expect|see|consider|rechnen\s+sie|erwarten\s+sie)\b/i;
+
 export function detectLegal(text: string): LegalResult {
   if (!TRIGGER.test(text)) return { legalThreat: false, legalScore: 0, cues: [] };
   let cleaned = text;
@@ -111,6 +114,10 @@ export function detectLegal(text: string): LegalResult {
       }
     }
   }
+  // A threat needs someone who threatens and someone threatened: a text with neither a first
+  // nor a second person (news: "Finanzstreit um Stuttgart 21 vor Gericht") is legal wording,
+  // not a threat, and keeps half its score for the legal risk component.
+  if (!SPEAKER.test(text)) keep = 1 - (1 - keep) * 0.5;
   const legalScore = Math.round((1 - keep) * 1000) / 1000;
   return { legalThreat: legalScore >= 0.6, legalScore, cues };
 }
