@@ -1,4 +1,5 @@
 // Seeded, stratified train/held-out split so every run sees the same partition.
+import { createHash } from 'node:crypto';
 
 /** mulberry32: tiny deterministic PRNG. */
 export function rng(seed: number): () => number {
@@ -55,4 +56,23 @@ export function stratifiedFolds(strata: readonly string[], k: number, seed: numb
     offset += idx.length;
   }
   return fold;
+}
+
+/**
+ * Position of a text in [0, 1) fixed by its content alone: the first 32 bits of SHA-256 of the
+ * whitespace-collapsed, lower-cased text. Held-out membership by this hash does not move when
+ * other texts are added, removed or reordered, and duplicates always land on the same side.
+ */
+export function contentPosition(text: string): number {
+  const norm = text.normalize('NFC').replace(/\s+/g, ' ').trim().toLowerCase();
+  return createHash('sha256').update(norm, 'utf8').digest().readUInt32BE(0) / 4294967296;
+}
+
+/** Indices whose content hash falls below `fraction`: the held-out part. */
+export function hashHoldout(texts: readonly string[], fraction: number): Set<number> {
+  const held = new Set<number>();
+  texts.forEach((t, i) => {
+    if (contentPosition(t) < fraction) held.add(i);
+  });
+  return held;
 }
