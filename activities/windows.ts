@@ -2,6 +2,7 @@
 // and evaluates volume_spike, sentiment_cliff and geo_concentration for what they touched.
 import type { Db } from '../db';
 import { insertAlerts, type NewAlert } from '../db/alerts';
+import { appendAudit } from '../db/audit';
 import { RECOMMENDED_ACTIONS } from '../domain/actions';
 import {
   BUCKET_MS,
@@ -187,6 +188,7 @@ export function createWindowActivities({ db }: { db: Db }) {
         }
 
         const created = await insertAlerts(trx, alerts);
+        await appendAudit(trx, created.map((a) => ({ actor: 'system', action: 'alert.fired' as const, subject: null, data: { alertId: a.id, rule: a.type, severity: a.severity, key: a.key } })));
         const newest = Math.max(0, ...claimed.map((c) => c.at), ...hours, ...cliffEnds);
         return {
           processed: claimed.length,

@@ -16,6 +16,13 @@ const ok = (description: string) => ({ description, content: { 'application/json
 const idParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 const query = (name: string, schema: object = { type: 'string' }) => ({ name, in: 'query', schema });
 const alertFilters = ['status', 'type', 'severity', 'customerId'].map((name) => query(name));
+const auditFilters = [
+  query('customerId'),
+  query('from', { type: 'string', format: 'date-time' }),
+  query('to', { type: 'string', format: 'date-time' }),
+  query('limit', { type: 'integer', minimum: 1, maximum: 1000 }),
+  query('cursor'),
+];
 
 const SECURITY: Record<Access, object[]> = {
   ingest: [{ apiKey: [] }],
@@ -112,6 +119,25 @@ export function openApiDocument() {
           requestBody: { required: true, content: json(CustomerProfileSchema) },
           responses: { 200: ok('Profile'), 201: ok('Profile created'), 409: error('externalId belongs to another customer') },
         }),
+        delete: op('admin', {
+          summary: 'Erase the customer: workflows ended, personal data deleted everywhere, data keys destroyed, CRM asked; idempotent',
+          parameters: [idParam('id')],
+          responses: { 200: ok('{status: "erased", pseudonym, erasedAt, alreadyErased, summary}'), 404: error('No such customer, and none erased') },
+        }),
+      },
+      '/codec/decode': {
+        post: op('operator', {
+          summary: 'Payload codec for the Temporal Web UI and CLI: decrypt payloads ({payloads: [{metadata, data}]}, bytes in base64)',
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { payloads: { type: 'array' } } } } } },
+          responses: { 200: ok('{payloads}'), 410: error('A data key was destroyed: its customer was erased') },
+        }),
+      },
+      '/codec/encode': {
+        post: op('operator', {
+          summary: 'Payload codec: encrypt payloads (with the system key: no workflow context)',
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { payloads: { type: 'array' } } } } } },
+          responses: { 200: ok('{payloads}') },
+        }),
       },
       '/v1/customers/{id}/outreach': {
         get: op('operator', { summary: 'Outreach runs with messages, answer and outcome (survey links only for admin keys)', parameters: [idParam('id')], responses: { 200: ok('{items, nextCursor}'), 404: error('No such customer') } }),
@@ -134,6 +160,20 @@ export function openApiDocument() {
       },
       '/v1/keys/{id}': {
         delete: op('admin', { summary: 'Revoke a key (at once in this process, within 5 s in others)', parameters: [idParam('id')], responses: { 200: ok('The revoked key'), 404: error('No such key'), 409: error('The last admin key') } }),
+      },
+      '/v1/audit': {
+        get: op('admin', {
+          summary: 'The audit trail, oldest first: automated decisions and human actions; customers by pseudonym only (a key limited to customers sees only theirs)',
+          parameters: auditFilters,
+          responses: { 200: ok('{items: [{id, at, actor, action, subject, data, prevHash, hash}], nextCursor}') },
+        }),
+      },
+      '/v1/audit/export': {
+        get: op('admin', {
+          summary: 'The same entries as JSON lines (application/x-ndjson), all pages',
+          parameters: auditFilters.filter((p) => p.name !== 'limit' && p.name !== 'cursor'),
+          responses: { 200: { description: 'application/x-ndjson: one entry per line' } },
+        }),
       },
       '/v1/surveys/{token}': {
         get: op('survey-link', { summary: 'The survey behind a signed link', parameters: [idParam('token')], responses: { 200: ok('Survey'), 404: error('Forged or unknown link'), 410: error('Expired link') } }),

@@ -1,5 +1,6 @@
 import type { Db } from '.';
 import type { RecommendedAction } from '../domain/actions';
+import type { AuditTrail } from './audit';
 import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors';
 import { transition, type AlertAction } from '../domain/lifecycle';
 import type { AlertStatus, AlertType, Severity } from '../domain/types';
@@ -91,19 +92,20 @@ export async function insertAlerts(db: Db, alerts: NewAlert[]): Promise<Alert[]>
   });
 }
 
-/** Counts a suppressed repeat on the customer's most recent alert of that type. */
-export async function countSuppressed(db: Db, customerId: string, type: AlertType, signalId: string): Promise<void> {
+/** Counts a suppressed repeat on the customer's most recent alert of that type; returns that alert's id when it counted now. */
+export async function countSuppressed(db: Db, customerId: string, type: AlertType, signalId: string): Promise<string | null> {
   const latest = await db('alerts').where({ customer_id: customerId, type }).orderBy('created_at', 'desc').first('id');
-  if (!latest) return;
+  if (!latest) return null;
   const already = await db('alert_events')
     .where({ alert_id: latest.id, action: 'suppressed' })
     .whereRaw(`data->>'signalId' = ?`, [signalId])
     .first('id');
-  if (already) return; // a retried activity must not count twice
+  if (already) return null; // a retried activity must not count twice
   await db.transaction(async (trx) => {
     await trx('alerts').where({ id: latest.id }).increment('suppressed_count', 1);
     await trx('alert_events').insert({ alert_id: latest.id, action: 'suppressed', actor: 'system', data: JSON.stringify({ signalId }) });
   });
+  return latest.id;
 }
 
 export interface AlertFilter {
@@ -195,8 +197,8 @@ export async function openAlertsOf(db: Db, customerId: string): Promise<{ id: st
   return db('alerts').where({ customer_id: customerId }).whereNot('status', 'resolved').orderBy('created_at').select('id', 'type');
 }
 
-/** Applies a lifecycle action atomically; a forbidden transition is a ConflictError (409). */
-export async function changeAlertStatus(db: Db, id: string, action: AlertAction, actor: string, note: string | null): Promise<Alert> {
+/** Applies a lifecycle action atomically (with its audit row when `audit` is given); a forbidden transition is a ConflictError (409). */
+export async function changeAlertStatus(db: Db, id: string, action: AlertAction, actor: string, note: string | null, audit?: AuditTrail): Promise<Alert> {
   return db.transaction(async (trx) => {
     const row = await trx('alerts').where({ id }).forUpdate().first();
     if (!row) throw new NotFoundError('alert', id);
@@ -210,6 +212,15 @@ export async function changeAlertStatus(db: Db, id: string, action: AlertAction,
     const patch = to === 'acknowledged' ? { acknowledged_at: now, acknowledged_by: actor } : { resolved_at: now, resolved_by: actor };
     const [updated] = await trx('alerts').where({ id }).update({ status: to, ...patch }).returning('*');
     await trx('alert_events').insert({ alert_id: id, action: to, actor, note, at: now });
+    await audit?.record(trx, [
+      {
+        actor,
+        action: to === 'acknowledged' ? 'alert.acknowledged' : 'alert.resolved',
+        customerId: row.customer_id,
+        // Whether a note was left, not the note: free text may name the customer.
+        data: { alertId: id, rule: row.type, severity: row.severity, from: row.status, withNote: note !== null && note !== '' },
+      },
+    ]);
     return alertFromRow(updated);
   });
 }

@@ -3,6 +3,7 @@ import { mayTouchCustomer } from '../../domain/access';
 import { allow, principalOf, scoped } from '../auth';
 import type { Db } from '../../db';
 import { changeAlertStatus, countAlerts, getAlert, listAlerts } from '../../db/alerts';
+import type { AuditTrail } from '../../db/audit';
 import type { AlertAction } from '../../domain/lifecycle';
 import { NotFoundError } from '../../domain/errors';
 import { parse } from '../errors';
@@ -11,7 +12,7 @@ import { AlertActionSchema, AlertCountsQuerySchema, AlertQuerySchema } from '../
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function createAlertsRouter({ db, journeys }: { db: Db; journeys: JourneyGateway }) {
+export function createAlertsRouter({ db, journeys, audit }: { db: Db; journeys: JourneyGateway; audit: AuditTrail }) {
   const router = Router();
   // Alert ids are UUIDs; anything else cannot exist.
   router.param('id', (_req, _res, next, id: string) => {
@@ -45,7 +46,7 @@ export function createAlertsRouter({ db, journeys }: { db: Db; journeys: Journey
       const { note } = parse(AlertActionSchema, req.body ?? {});
       await assertAlertVisible(res, req.params.id);
       // Who acted is the key's name, whatever the body says.
-      const alert = await changeAlertStatus(db, req.params.id, action, principalOf(res).name, note ?? null);
+      const alert = await changeAlertStatus(db, req.params.id, action, principalOf(res).name, note ?? null, audit);
       await journeys.notifyAlertStatus(alert.workflowId, alert.id, alert.status);
       res.json(alert);
     });

@@ -2,7 +2,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
-import { createApiKey, listApiKeys, revokeApiKey } from '../../db/api-keys';
+import { createApiKey, listApiKeys, revokeApiKey, type ApiKey } from '../../db/api-keys';
+import type { AuditTrail } from '../../db/audit';
 import { ROLES } from '../../domain/access';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../domain/errors';
 import { allow, principalOf, type KeyResolver } from '../auth';
@@ -21,7 +22,7 @@ export const ApiKeyRequestSchema = z.strictObject({
   upstreamAnalysis: z.boolean().optional().describe('May send upstream scores (`analysis`) in signals; admin keys always may.'),
 });
 
-export function createKeysRouter({ db, resolver }: { db: Db; resolver: KeyResolver }) {
+export function createKeysRouter({ db, resolver, audit }: { db: Db; resolver: KeyResolver; audit: AuditTrail }) {
   const router = Router();
 
   // Managing keys needs an admin key for every customer: a limited admin could otherwise widen its own reach.
@@ -31,7 +32,12 @@ export function createKeysRouter({ db, resolver }: { db: Db; resolver: KeyResolv
 
   router.post('/', async (req, res) => {
     const b = parse(ApiKeyRequestSchema, req.body);
-    const { apiKey, key } = await createApiKey(db, { ...b, createdBy: principalOf(res).name });
+    const actor = principalOf(res).name;
+    const { apiKey, key } = await db.transaction(async (trx) => {
+      const made = await createApiKey(trx, { ...b, createdBy: actor });
+      await audit.record(trx, [{ actor, action: 'key.created', data: keyAuditData(made.apiKey) }]);
+      return made;
+    });
     res.status(201).location(`/v1/keys/${apiKey.id}`).json({ ...apiKey, key });
   });
 
@@ -50,10 +56,17 @@ export function createKeysRouter({ db, resolver }: { db: Db; resolver: KeyResolv
         throw new ConflictError('conflict', 'this is the last admin key; create another admin key before revoking it', [{ field: 'id', reason: 'is the last admin key' }]);
       }
     }
-    const revoked = await revokeApiKey(db, id);
+    const revoked = await db.transaction(async (trx) => {
+      const r = await revokeApiKey(trx, id);
+      if (r && !key.revokedAt) await audit.record(trx, [{ actor: principalOf(res).name, action: 'key.revoked', data: keyAuditData(r) }]);
+      return r;
+    });
     resolver.forget(id);
     res.json(revoked);
   });
 
   return router;
 }
+
+/** A key in the audit trail: which one and what it may do; the customers it is limited to only as a count. */
+const keyAuditData = (k: ApiKey) => ({ keyId: k.id, keyName: k.name, role: k.role, limitedToCustomers: k.customerIds?.length ?? null, upstreamAnalysis: k.upstreamAnalysis });

@@ -5,6 +5,7 @@ import express, { Router, type Request } from 'express';
 import twilio from 'twilio';
 import type { Db } from '../../db';
 import { changeAlertStatus } from '../../db/alerts';
+import type { AuditTrail } from '../../db/audit';
 import { openSurveyForPhone, outreachByCaseId, updateMessageStatus } from '../../db/outreach';
 import { customerByExternalId, customersByPhone, setSmsOptOut } from '../../db/profiles';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, UnauthorizedError } from '../../domain/errors';
@@ -30,6 +31,8 @@ export interface WebhookDeps {
   /** The public origin Twilio posts to: the signed URL is this plus the request path. */
   publicBaseUrl: string;
   crmToken: string | undefined;
+  /** The audit writer: STOP/START and a case closed in the CRM are recorded. */
+  audit: AuditTrail;
   /** Bounds of a CRM event's occurredAt; default DEFAULT_OCCURRED_AT_BOUNDS. */
   occurredAt?: OccurredAtBounds;
 }
@@ -95,8 +98,13 @@ export function createWebhooksRouter(deps: WebhookDeps) {
       if (!(await firstReceipt(trx, 'twilio_inbound', sid))) return false;
       await trx('inbound_messages').insert({ id: sid, from_address: from, customer_id: customers[0]?.id ?? null, body, keyword });
       // STOP takes effect in the same transaction that records it: no message goes out after it.
-      if (keyword === 'stop') await setSmsOptOut(trx, from, true);
-      if (keyword === 'start') await setSmsOptOut(trx, from, false);
+      if (keyword === 'stop' || keyword === 'start') {
+        const affected = await setSmsOptOut(trx, from, keyword === 'stop');
+        await deps.audit.record(
+          trx,
+          affected.map((customerId) => ({ actor: 'customer', action: 'consent.changed' as const, customerId, data: { purpose: 'sms', smsOptedOut: keyword === 'stop', via: `sms:${keyword}` } })),
+        );
+      }
       return true;
     });
     res.type('text/xml');
@@ -187,7 +195,7 @@ export function createWebhooksRouter(deps: WebhookDeps) {
       }
       let alreadyResolved = false;
       try {
-        const alert = await changeAlertStatus(db, o.escalation.alertId, 'resolve', `crm:${event.closedBy ?? 'salesforce'}`, event.note ?? `case ${event.caseId} closed in the CRM`);
+        const alert = await changeAlertStatus(db, o.escalation.alertId, 'resolve', `crm:${event.closedBy ?? 'salesforce'}`, event.note ?? `case ${event.caseId} closed in the CRM`, deps.audit);
         await journeys.notifyAlertStatus(alert.workflowId, alert.id, alert.status);
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;

@@ -213,10 +213,12 @@ describe('access: never open by default', () => {
 
   it('the API and the worker refuse to start with the development survey secret or a short CRM token', async () => {
     expect(() => assertDeployable(loadConfig({}))).to.throw(ConfigError, /SURVEY_SECRET/);
-    expect(() => assertDeployable(loadConfig({ SURVEY_SECRET: 'x'.repeat(40), CRM_WEBHOOK_TOKEN: 'short' }))).to.throw(ConfigError, /CRM_WEBHOOK_TOKEN/);
+    expect(() => assertDeployable(loadConfig({ SURVEY_SECRET: 'x'.repeat(40), PSEUDONYM_SECRET: 'p'.repeat(32), CRM_WEBHOOK_TOKEN: 'short' }))).to.throw(ConfigError, /CRM_WEBHOOK_TOKEN/);
+    expect(() => assertDeployable(loadConfig({ SURVEY_SECRET: 'x'.repeat(40) }))).to.throw(ConfigError, /PSEUDONYM_SECRET/);
+    expect(() => loadConfig({ PSEUDONYM_SECRET: 'too-short' })).to.throw(ConfigError, /PSEUDONYM_SECRET/);
     expect(() => assertDeployable(loadConfig({ SURVEY_SECRET: 'too-short' }))).to.throw(ConfigError, /SURVEY_SECRET/);
     expect(() => loadConfig({ ADMIN_API_KEY: 'admin' })).to.throw(ConfigError, /ADMIN_API_KEY/);
-    expect(() => assertDeployable(loadConfig({ SURVEY_SECRET: 'x'.repeat(40), CRM_WEBHOOK_TOKEN: 'y'.repeat(32) }))).to.not.throw();
+    expect(() => assertDeployable(loadConfig({ SURVEY_SECRET: 'x'.repeat(40), PSEUDONYM_SECRET: 'p'.repeat(32), CRM_WEBHOOK_TOKEN: 'y'.repeat(32) }))).to.not.throw();
     const env = { DATABASE_URL: h().databaseUrl, SURVEY_SECRET: '', TEMPORAL_ADDRESS: '127.0.0.1:1' };
     for (const entry of ['api/main.ts', 'worker/main.ts']) {
       const r = await run(entry, [], env);
