@@ -3,6 +3,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Db } from '.';
 import type { Role } from '../domain/access';
+import { appendAudit, keyAuditData } from './audit';
 
 export interface ApiKey {
   id: string;
@@ -93,7 +94,8 @@ export async function ensureFirstAdminKey(db: Db, adminApiKey: string | undefine
     } else if (await trx('api_keys').where({ role: 'admin' }).first('id')) {
       return { created: false, fromEnv: false };
     }
-    const { key } = await createApiKey(trx, { name: adminApiKey ? 'ADMIN_API_KEY' : 'first-admin', role: 'admin', createdBy: 'system' }, adminApiKey);
+    const { apiKey, key } = await createApiKey(trx, { name: adminApiKey ? 'ADMIN_API_KEY' : 'first-admin', role: 'admin', createdBy: 'system' }, adminApiKey);
+    await appendAudit(trx, [{ actor: 'system', action: 'key.created', subject: null, data: keyAuditData(apiKey) }]);
     return { created: true, key: adminApiKey ? undefined : key, fromEnv: Boolean(adminApiKey) };
   });
 }

@@ -11,6 +11,7 @@ import type { Knex } from 'knex';
 import type { Db } from '.';
 import { InvalidInputError } from '../domain/errors';
 import { pseudonymOf, referenceOf } from '../domain/privacy';
+import type { ApiKey } from './api-keys';
 
 export const AUDIT_ACTIONS = [
   'signal.scored',
@@ -145,6 +146,9 @@ export class AuditTrail {
     );
   }
 }
+
+/** A key in the audit trail: which one and what it may do; the customers it is limited to only as a count. */
+export const keyAuditData = (k: ApiKey) => ({ keyId: k.id, keyName: k.name, role: k.role, limitedToCustomers: k.customerIds?.length ?? null, upstreamAnalysis: k.upstreamAnalysis });
 
 /**
  * Used only where no PSEUDONYM_SECRET reached the code (tests and library use): `npm run api`,

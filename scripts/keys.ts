@@ -7,6 +7,7 @@ import { ApiKeyRequestSchema } from '../api/routes/keys';
 import { loadConfig, requireDatabaseUrl } from '../config';
 import { createDb, migrate } from '../db';
 import { createApiKey, listApiKeys, revokeApiKey } from '../db/api-keys';
+import { appendAudit, keyAuditData } from '../db/audit';
 
 const USAGE = `usage:
   npm run keys -- create --role ingest|operator|admin --name NAME [--customers ID,ID…] [--upstream-analysis]
@@ -27,6 +28,7 @@ async function run(argv: string[]): Promise<number> {
   const db = createDb(requireDatabaseUrl(loadConfig()), { pool: 1 });
   try {
     await migrate(db);
+    const actor = `cli:${process.env.USER ?? 'unknown'}`;
     if (command === 'create') {
       const parsed = ApiKeyRequestSchema.safeParse({
         role: values.role,
@@ -39,7 +41,11 @@ async function run(argv: string[]): Promise<number> {
         console.error(USAGE);
         return 2;
       }
-      const { apiKey, key } = await createApiKey(db, { ...parsed.data, createdBy: `cli:${process.env.USER ?? 'unknown'}` });
+      const { apiKey, key } = await db.transaction(async (trx) => {
+        const made = await createApiKey(trx, { ...parsed.data, createdBy: actor });
+        await appendAudit(trx, [{ actor, action: 'key.created', subject: null, data: keyAuditData(made.apiKey) }]);
+        return made;
+      });
       console.log(JSON.stringify({ ...apiKey, key }, null, 2));
       console.error('The key is shown this once; only its hash is kept.');
     } else if (command === 'list') {
@@ -53,7 +59,12 @@ async function run(argv: string[]): Promise<number> {
         console.error(USAGE);
         return 2;
       }
-      const k = await revokeApiKey(db, id);
+      const k = await db.transaction(async (trx) => {
+        const active = await trx('api_keys').where({ id }).whereNull('revoked_at').first('id');
+        const revoked = await revokeApiKey(trx, id);
+        if (revoked && active) await appendAudit(trx, [{ actor, action: 'key.revoked', subject: null, data: keyAuditData(revoked) }]);
+        return revoked;
+      });
       if (!k) {
         console.error(`no key ${id}`);
         return 1;

@@ -2,8 +2,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../db';
-import { createApiKey, listApiKeys, revokeApiKey, type ApiKey } from '../../db/api-keys';
-import type { AuditTrail } from '../../db/audit';
+import { createApiKey, listApiKeys, revokeApiKey } from '../../db/api-keys';
+import { keyAuditData, type AuditTrail } from '../../db/audit';
 import { ROLES } from '../../domain/access';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../domain/errors';
 import { allow, principalOf, type KeyResolver } from '../auth';
@@ -67,6 +67,3 @@ export function createKeysRouter({ db, resolver, audit }: { db: Db; resolver: Ke
 
   return router;
 }
-
-/** A key in the audit trail: which one and what it may do; the customers it is limited to only as a count. */
-const keyAuditData = (k: ApiKey) => ({ keyId: k.id, keyName: k.name, role: k.role, limitedToCustomers: k.customerIds?.length ?? null, upstreamAnalysis: k.upstreamAnalysis });
