@@ -10,6 +10,7 @@ import {
   checkContactPressure,
   chooseChannel,
   localeOf,
+  msUntilQuietHoursEnd,
   reminderMessage,
   SF_PRIORITY,
   surveyMessage,
@@ -30,6 +31,8 @@ import { OutboxCrm, type CrmCases } from '../integrations/crm';
 import { recordInOutbox } from '../integrations/outbox';
 import { OutboxSms, type SmsSender } from '../integrations/sms';
 import { recipientBinding, signSurveyToken } from '../integrations/survey-link';
+import { AuditTrail, DEV_PSEUDONYM_SECRET } from '../db/audit';
+import { customerSubject } from '../privacy/subjects';
 
 export interface OutreachDeps {
   db: Db;
@@ -41,7 +44,22 @@ export interface OutreachDeps {
   surveySecret?: string;
   /** Origin of survey links and of Twilio status callbacks. */
   publicBaseUrl?: string;
+  /** Keys the customer pseudonyms of the audit trail (PSEUDONYM_SECRET). */
+  pseudonymSecret?: string;
 }
+
+/** The audit trail's reason for a decision not to contact, with the check that made it as detail. */
+const WITHHELD_BECAUSE: Record<string, string> = {
+  no_profile: 'consent',
+  no_consented_channel: 'consent',
+  sms_opted_out: 'stop',
+  survey_fatigue: 'budget',
+  weekly_message_limit: 'budget',
+  legal_threat_open: 'legal_hold',
+};
+const withheldReason = (detail: string) => ({ reason: WITHHELD_BECAUSE[detail] ?? detail, detail });
+/** Outreach ids contain the customer id; the audit row names the customer by pseudonym and the outreach by number. */
+const seqOf = (outreachId: string) => Number(outreachId.slice(outreachId.lastIndexOf('/') + 1));
 
 export interface BeginOutreachInput {
   customerId: string;
@@ -86,6 +104,7 @@ export function createOutreachActivities(deps: OutreachDeps) {
   const crm = deps.crm ?? new OutboxCrm(db);
   const secret = deps.surveySecret ?? 'dev-survey-secret-change-me';
   const base = (deps.publicBaseUrl ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
+  const audit = new AuditTrail(deps.pseudonymSecret ?? DEV_PSEUDONYM_SECRET);
 
   return {
     /**
@@ -115,7 +134,7 @@ export function createOutreachActivities(deps: OutreachDeps) {
           trigger: JSON.stringify({ reason: input.reason, ...input.evidence, timeZone }),
           journey_workflow_id: input.journeyWorkflowId,
           ...(decision.ok
-            ? { status: 'running', workflow_id: outreachWorkflowId(customerId, seq), channel: decision.channel }
+            ? { status: 'running', workflow_id: outreachWorkflowId(customerSubject(deps.pseudonymSecret ?? DEV_PSEUDONYM_SECRET, customerId), seq), channel: decision.channel }
             : { status: 'skipped', skip_reason: decision.reason, outcome: 'skipped', ended_at: trx.fn.now() }),
         };
         const [inserted] = await trx('outreaches').insert(row).onConflict().ignore().returning('*');
@@ -125,6 +144,17 @@ export function createOutreachActivities(deps: OutreachDeps) {
           if (again) return resultOf(again);
           const other = await trx('outreaches').where({ customer_id: customerId, status: 'running' }).first('workflow_id');
           return other ? { action: 'running' as const, workflowId: other.workflow_id } : { action: 'skip' as const, outreachId: row.id, reason: 'conflict' };
+        }
+        const about = { actor: 'system', customerId, data: { outreachSeq: seq, trigger: input.reason, tier: input.evidence.tier, score: input.evidence.score } };
+        if (!decision.ok) {
+          await audit.record(trx, [{ ...about, action: 'outreach.skipped', data: { ...about.data, ...withheldReason(decision.reason) } }]);
+        } else {
+          // The workflow waits out the customer's quiet hours before it sends (workflows/outreach.ts).
+          const quietMs = msUntilQuietHoursEnd(Date.now(), timeZone, policy.quietHours);
+          await audit.record(trx, [
+            { ...about, action: 'outreach.started', data: { ...about.data, channel: decision.channel } },
+            ...(quietMs > 0 ? [{ ...about, action: 'message.deferred' as const, data: { outreachSeq: seq, kind: 'survey', reason: 'quiet_hours', deferredMinutes: Math.ceil(quietMs / 60_000) } }] : []),
+          ]);
         }
         return resultOf(inserted);
       });
@@ -143,7 +173,14 @@ export function createOutreachActivities(deps: OutreachDeps) {
       if (!outreach) throw new Error(`outreach ${input.outreachId} does not exist`);
       const profile = await getProfile(db, outreach.customerId);
       const decision = await contactDecision(db, profile, input.kind, input.policy, Date.now(), messageId);
-      if (!decision.ok) return { sent: false, reason: decision.reason };
+      if (!decision.ok) {
+        const data = { outreachSeq: seqOf(input.outreachId), kind: input.kind, ...withheldReason(decision.reason) };
+        const subject = audit.subjectOf(outreach.customerId);
+        // A retry of this activity records the decision once.
+        const recorded = await db('audit_log').where({ subject, action: 'message.withheld' }).whereRaw('data @> ?::jsonb', [JSON.stringify({ outreachSeq: data.outreachSeq, kind: data.kind })]).first('id');
+        if (!recorded) await audit.record(db, [{ actor: 'system', action: 'message.withheld', customerId: outreach.customerId, data }]);
+        return { sent: false, reason: decision.reason };
+      }
 
       const token = signSurveyToken(secret, { o: input.outreachId, e: Math.floor(input.expiresAt / 1000), r: recipientBinding(secret, outreach) });
       const link = `${base}/s/${token}`;
@@ -178,7 +215,17 @@ export function createOutreachActivities(deps: OutreachDeps) {
         providerId = `outbox-${await recordInOutbox(db, { kind: 'email', ref: messageId, customerId: outreach.customerId, recipient: to, subject, body })}`;
         status = 'recorded';
       }
-      await db('outreach_messages').where({ id: messageId }).update({ provider_id: providerId, status, status_at: db.fn.now() });
+      await db.transaction(async (trx) => {
+        await trx('outreach_messages').where({ id: messageId }).update({ provider_id: providerId, status, status_at: trx.fn.now() });
+        await audit.record(trx, [
+          {
+            actor: 'system',
+            action: 'message.sent',
+            customerId: outreach.customerId,
+            data: { outreachSeq: seqOf(input.outreachId), kind: input.kind, channel: decision.channel, provider: decision.channel === 'sms' ? sms.mode : 'outbox', status },
+          },
+        ]);
+      });
       return { sent: true, messageId, channel: decision.channel, status };
     },
 
@@ -202,20 +249,29 @@ export function createOutreachActivities(deps: OutreachDeps) {
             ? 'could not be reached: the survey message was not delivered'
             : 'did not answer the survey before the deadline';
       const signalIds = [...((outreach.trigger.signalIds as string[] | undefined) ?? []), ...(input.answer ? [surveySignalId(outreach.id)] : [])];
-      await insertAlerts(db, [
-        {
-          id: alertId,
-          type: 'outreach_escalation',
-          severity,
-          customerId: outreach.customerId,
-          key: 'outreach_escalation',
-          dedupId,
-          workflowId: outreach.workflowId,
-          recommendedAction: RECOMMENDED_ACTIONS.outreach_escalation,
-          evidence: { signalIds, reason: input.reason, answer: input.answer, trigger: outreach.trigger, outreachId: outreach.id },
-          metadata: { outreachId: outreach.id, escalationLevel: 0, notify: input.notify },
-        },
-      ]);
+      await db.transaction(async (trx) => {
+        const created = await insertAlerts(trx, [
+          {
+            id: alertId,
+            type: 'outreach_escalation',
+            severity,
+            customerId: outreach.customerId,
+            key: 'outreach_escalation',
+            dedupId,
+            workflowId: outreach.workflowId,
+            recommendedAction: RECOMMENDED_ACTIONS.outreach_escalation,
+            evidence: { signalIds, reason: input.reason, answer: input.answer, trigger: outreach.trigger, outreachId: outreach.id },
+            metadata: { outreachId: outreach.id, escalationLevel: 0, notify: input.notify },
+          },
+        ]);
+        const data = { outreachSeq: outreach.seq, alertId, reason: input.reason, score: input.answer?.score ?? null, notify: input.notify };
+        if (created.length) {
+          await audit.record(trx, [
+            { actor: 'system', action: 'outreach.escalated', customerId: outreach.customerId, data },
+            { actor: 'system', action: 'alert.fired', customerId: outreach.customerId, data: { alertId, rule: 'outreach_escalation', severity, reason: input.reason } },
+          ]);
+        }
+      });
       await db('outreaches')
         .where({ id: outreach.id })
         .whereNull('escalation_reason')

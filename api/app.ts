@@ -8,12 +8,18 @@ import { errorHandler, notFound } from './errors';
 import { bodyHygiene, urlHygiene } from './hygiene';
 import { clientAddress, RateLimits } from './rate-limit';
 import { createKeysRouter } from './routes/keys';
+import { codecCors, createCodecRouter } from './routes/codec';
+import { eraseCustomer } from './erasure';
+import { createIntegrations } from '../integrations';
+import type { CustomerKeyCodec } from '../privacy/codec';
 import { JourneyGateway } from './journeys';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { alertStreamHandler } from './routes/alert-stream';
 import { createAlertsRouter } from './routes/alerts';
+import { createAuditRouter } from './routes/audit';
+import { AuditTrail, DEV_PSEUDONYM_SECRET } from '../db/audit';
 import { createCustomersRouter } from './routes/customers';
 import { createSignalsRouter } from './routes/signals';
 import { createIngest } from './ingest';
@@ -27,9 +33,11 @@ export interface AppDeps {
   db: Db;
   client: Client;
   log: Logger;
+  /** The payload codec the client was built with (shared: erasure clears its key cache). */
+  codec: CustomerKeyCodec;
 }
 
-export function createApp({ config, db, client, log }: AppDeps) {
+export function createApp({ config, db, client, log, codec }: AppDeps) {
   const journeys = new JourneyGateway({
     db,
     client,
@@ -38,12 +46,14 @@ export function createApp({ config, db, client, log }: AppDeps) {
     thresholds: config.thresholds,
     idleTimeoutMs: config.journeyIdleTimeoutMs,
     outreachPolicy: config.outreach,
+    pseudonymSecret: config.pseudonymSecret ?? DEV_PSEUDONYM_SECRET,
   });
   const ingest = createIngest({ db, journeys });
   const outreach = createOutreachService({ db, journeys, ingest });
   const metrics = createMetrics();
   const feed = new AlertFeed({ db, databaseUrl: config.databaseUrl, log });
   const resolver = new KeyResolver(db);
+  const audit = new AuditTrail(config.pseudonymSecret ?? DEV_PSEUDONYM_SECRET);
   const limits = new RateLimits(db, config.rateLimits);
   const app = express();
   app.disable('x-powered-by');
@@ -105,27 +115,31 @@ export function createApp({ config, db, client, log }: AppDeps) {
       twilioAuthToken: config.twilio?.authToken ?? null,
       publicBaseUrl: config.publicBaseUrl,
       crmToken: config.crmWebhookToken,
+      audit,
       occurredAt: config.occurredAt,
     }),
   );
 
   // Everything else under /v1 needs an API key (401), throttled per key (429); each route then
   // declares its role with allow() (403). The body is read only after the key is known.
-  app.use(
-    '/v1',
+  const keyed = [
     authenticate(resolver, (req) => limits.consume('authFailure', clientAddress(req)), (req) => limits.assertNotBlocked(clientAddress(req))),
-    async (_req, res, next) => {
+    async (_req: express.Request, res: express.Response, next: express.NextFunction) => {
       await limits.consume('key', principalOf(res).keyId, res);
       next();
     },
-    json,
-    bodyHygiene,
-  );
+  ];
+  // The payload codec for the Temporal Web UI and CLI (CORS preflights need no key).
+  app.use('/codec', codecCors(config.codec.corsOrigins), ...keyed, express.json({ limit: Math.max(config.maxBodyBytes, 4_000_000) }), bodyHygiene, createCodecRouter({ codec }));
+  app.use('/v1', ...keyed, json, bodyHygiene);
   app.use('/v1/signals', createSignalsRouter({ db, journeys, maxBatchSize: config.maxBatchSize, occurredAt: config.occurredAt }));
   app.get('/v1/alerts/stream', allow('operator'), alertStreamHandler(feed, config.stream));
-  app.use('/v1/alerts', createAlertsRouter({ db, journeys }));
-  app.use('/v1/customers', createCustomersRouter({ db, journeys }));
-  app.use('/v1/keys', createKeysRouter({ db, resolver }));
+  app.use('/v1/alerts', createAlertsRouter({ db, journeys, audit }));
+  const crm = createIntegrations(config, db).crm;
+  const erasure = { db, client, codec, audit, crm, pseudonymSecret: config.pseudonymSecret ?? DEV_PSEUDONYM_SECRET, log };
+  app.use('/v1/customers', createCustomersRouter({ db, journeys, audit, erase: (id, actor) => eraseCustomer(erasure, id, actor) }));
+  app.use('/v1/keys', createKeysRouter({ db, resolver, audit }));
+  app.use('/v1/audit', createAuditRouter({ db, audit, log }));
   app.use('/v1', createOutreachRouter({ db }));
   app.use(notFound);
   app.use(errorHandler(log));

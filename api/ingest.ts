@@ -3,7 +3,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Db } from '../db';
 import { recordSignals, type AcceptStatus, type SignalToRecord } from '../db/signals';
-import { journeyWorkflowId } from '../domain/messages';
 import type { CustomerSignal } from '../domain/types';
 import type { JourneyGateway } from './journeys';
 import type { SignalBody } from './schemas';
@@ -22,7 +21,7 @@ export function canonical(v: unknown): string {
 
 export const payloadHash = (v: unknown) => createHash('sha256').update(canonical(v)).digest('hex');
 
-function toRecord(body: SignalBody, receivedAt: string): SignalToRecord {
+function toRecord(body: SignalBody, receivedAt: string, workflowIdOf: (customerId: string) => string): SignalToRecord {
   const signal: CustomerSignal = {
     id: body.id ?? randomUUID(),
     customerId: body.customerId,
@@ -36,7 +35,7 @@ function toRecord(body: SignalBody, receivedAt: string): SignalToRecord {
     analysis: body.analysis ?? null,
     metadata: body.metadata ?? null,
   };
-  return { signal, payloadHash: payloadHash(body), workflowId: journeyWorkflowId(body.customerId) };
+  return { signal, payloadHash: payloadHash(body), workflowId: workflowIdOf(body.customerId) };
 }
 
 export type Ingest = (bodies: SignalBody[]) => Promise<{ records: SignalToRecord[]; statuses: AcceptStatus[] }>;
@@ -44,7 +43,7 @@ export type Ingest = (bodies: SignalBody[]) => Promise<{ records: SignalToRecord
 export function createIngest({ db, journeys }: { db: Db; journeys: JourneyGateway }): Ingest {
   return async (bodies) => {
     const now = new Date().toISOString();
-    const records = bodies.map((b) => toRecord(b, now));
+    const records = bodies.map((b) => toRecord(b, now, (id) => journeys.workflowIdOf(id)));
     const statuses = await recordSignals(db, records);
     // Only newly accepted signals go to Temporal now; duplicates were delivered (or are pending) already.
     journeys.deliverSoon(records.filter((_, i) => statuses[i] === 'accepted'));

@@ -7,13 +7,16 @@ import type { OutreachPolicy } from '../domain/outreach';
 import type { SignalDefinition } from '@temporalio/common';
 import {
   alertStatusChanged,
+  journeyWorkflowId,
   customerSignals,
   riskProfileQuery,
   SEARCH_ATTRIBUTES,
+  subjectOfWorkflowId,
   type JourneyInput,
   type RiskProfile,
 } from '../domain/messages';
 import type { AlertStatus, CustomerSignal } from '../domain/types';
+import { customerSubject } from '../privacy/subjects';
 import type { Logger } from './logger';
 
 const DELIVERY_DEADLINE_MS = 5000;
@@ -50,6 +53,8 @@ export interface JourneyGatewayDeps {
   log: Logger;
   /** Handed to journeys they start; null: no outreach. */
   outreachPolicy?: OutreachPolicy | null;
+  /** Keys the pseudonyms that replace customer ids which are personal data in workflow ids. */
+  pseudonymSecret: string;
 }
 
 export interface Delivery {
@@ -65,6 +70,11 @@ export class JourneyGateway {
   private sweeping: Promise<void> | undefined;
 
   constructor(private readonly deps: JourneyGatewayDeps) {}
+
+  /** The customer's journey: `customer-journey/<id>`, or `customer-journey/~p_…` when the id is personal data. */
+  workflowIdOf(customerId: string): string {
+    return journeyWorkflowId(customerSubject(this.deps.pseudonymSecret, customerId));
+  }
 
   /**
    * Hands recorded signals to their journeys: one signalWithStart per customer and chunk, the
@@ -91,7 +101,7 @@ export class JourneyGateway {
                 args: [this.journeyInput(chunk[0].customerId)],
                 signal: customerSignals,
                 signalArgs: [chunk],
-                typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.customerId, value: chunk[0].customerId }],
+                typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.customerId, value: subjectOfWorkflowId(workflowId) ?? chunk[0].customerId }],
               }),
             );
             delivered.push(...chunk.map((s) => s.id));

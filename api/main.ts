@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { assertDeployable, loadConfig, requireDatabaseUrl, temporalConnectionOptions } from '../config';
 import { announceFirstAdminKey } from './first-key';
 import { createDb, migrate } from '../db';
+import { createCodec } from '../privacy';
 import { createApp } from './app';
 import { createLogger } from './logger';
 
@@ -14,8 +15,9 @@ async function run() {
   await announceFirstAdminKey(db, config.adminApiKey);
   // Connection.lazy: the API starts and records signals even while Temporal is still coming up.
   const connection = Connection.lazy(temporalConnectionOptions(config));
-  const client = new Client({ connection, namespace: config.temporal.namespace });
-  const { app, journeys, feed } = createApp({ config, db, client, log });
+  const codec = createCodec(db, config.codec.masterKeys);
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [codec] } });
+  const { app, journeys, feed } = createApp({ config, db, client, log, codec });
   journeys.startSweep();
   const server = app.listen(config.port, config.host, () => log.info(`API listening on http://${config.host}:${config.port}`));
 

@@ -7,6 +7,7 @@ import { ALERT_TYPES, RISK_TIERS, type AlertType, type RiskTier } from '../domai
 import type { SalesforceConfig } from '../integrations/salesforce';
 import type { TwilioConfig } from '../integrations/sms';
 import { DEFAULT_WINDOW_THRESHOLDS, type WindowThresholds } from '../domain/windows';
+import { parseMasterKeys, type MasterKey } from '../privacy/data-keys';
 
 export interface Config {
   port: number;
@@ -36,9 +37,16 @@ export interface Config {
   windows: { thresholds: WindowThresholds; pollMs: number; maxIdleMs: number; batchSize: number };
   /** The first admin key (README "Access"); unset: the first start generates one and prints it once. */
   adminApiKey: string | undefined;
+  /** Keys the pseudonyms that stand for customer ids in the audit trail (README "Audit trail"). */
+  pseudonymSecret: string | undefined;
   /** Express's `trust proxy`: which proxies' X-Forwarded-For names the client (for per-address limits). */
   trustProxy: boolean | number | string;
   rateLimits: RateLimitConfig;
+  /**
+   * The payload codec: master keys wrapping the per-customer data keys (the first wraps new ones);
+   * null until `npm start` makes one for its embedded default. Origins the codec endpoint answers (CORS).
+   */
+  codec: { masterKeys: MasterKey[] | null; corsOrigins: string[] };
   /** Live alert streams: at most this many open per key, and at most this many events replayed after Last-Event-ID. */
   stream: { maxPerKey: number; maxReplay: number };
 }
@@ -125,6 +133,7 @@ function outreachPolicy(env: NodeJS.ProcessEnv): OutreachPolicy | null {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const moderate = num(env, 'RULE_MODERATE_THRESHOLD', DEFAULT_THRESHOLDS.moderate.churn, { min: 0, max: 1 });
   const port = num(env, 'PORT', 3000, { min: 0, max: 65535 });
+  const uiPort = num(env, 'TEMPORAL_UI_PORT', 8233, { min: 1, max: 65535 });
   const twilioVars = group(env, { accountSid: 'TWILIO_ACCOUNT_SID', authToken: 'TWILIO_AUTH_TOKEN', from: 'TWILIO_FROM' });
   const sfVars = group(env, { instanceUrl: 'SALESFORCE_INSTANCE_URL', accessToken: 'SALESFORCE_ACCESS_TOKEN' });
   const publicBaseUrl = (env.PUBLIC_BASE_URL || `http://127.0.0.1:${port}`).replace(/\/+$/, '');
@@ -137,7 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       address: env.TEMPORAL_ADDRESS || undefined,
       namespace: env.TEMPORAL_NAMESPACE || 'default',
       taskQueue: env.TEMPORAL_TASK_QUEUE || 'engagement',
-      uiPort: num(env, 'TEMPORAL_UI_PORT', 8233, { min: 1, max: 65535 }),
+      uiPort,
       // Temporal Cloud (or a cluster behind API-key auth): the key implies TLS.
       apiKey: env.TEMPORAL_API_KEY || undefined,
       tls: Boolean(env.TEMPORAL_API_KEY) || ['true', '1'].includes((env.TEMPORAL_TLS ?? '').toLowerCase()),
@@ -173,12 +182,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cooldownMinutes: num(env, 'ALERT_COOLDOWN_MINUTES', DEFAULT_THRESHOLDS.cooldownMinutes, { min: 0 }),
     },
     adminApiKey: secretOf(env, 'ADMIN_API_KEY'),
+    pseudonymSecret: secretOf(env, 'PSEUDONYM_SECRET'),
     trustProxy: trustProxy(env.TRUST_PROXY),
     rateLimits: {
       keyPerMinute: num(env, 'RATE_LIMIT_KEY_PER_MINUTE', DEFAULT_RATE_LIMITS.keyPerMinute, { min: 0 }),
       surveyPerMinute: num(env, 'RATE_LIMIT_SURVEY_PER_MINUTE', DEFAULT_RATE_LIMITS.surveyPerMinute, { min: 0 }),
       webhookPerMinute: num(env, 'RATE_LIMIT_WEBHOOK_PER_MINUTE', DEFAULT_RATE_LIMITS.webhookPerMinute, { min: 0 }),
       authFailuresPerMinute: num(env, 'RATE_LIMIT_AUTH_FAILURES_PER_MINUTE', DEFAULT_RATE_LIMITS.authFailuresPerMinute, { min: 0 }),
+    },
+    codec: {
+      masterKeys: masterKeys(env.CODEC_MASTER_KEYS),
+      corsOrigins: (env.CODEC_CORS_ORIGINS ?? `http://127.0.0.1:${uiPort},http://localhost:${uiPort}`)
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
     },
     stream: {
       maxPerKey: num(env, 'STREAM_MAX_PER_KEY', 5, { min: 1 }),
@@ -199,6 +216,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 export const MIN_SECRET_LENGTH = 32;
+
+function masterKeys(raw: string | undefined): MasterKey[] | null {
+  if (!raw) return null;
+  try {
+    return parseMasterKeys(raw);
+  } catch (err) {
+    throw new ConfigError('CODEC_MASTER_KEYS', (err as Error).message);
+  }
+}
 
 /** A secret from the environment: unset, or at least MIN_SECRET_LENGTH characters. */
 function secretOf(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -223,6 +249,8 @@ function trustProxy(raw: string | undefined): boolean | number | string {
 export function assertDeployable(config: Config): void {
   if (config.survey.isDevSecret) throw new ConfigError('SURVEY_SECRET', `is required (at least ${MIN_SECRET_LENGTH} characters); the development value is accepted only by \`npm start\` on its embedded defaults`);
   if (config.survey.secret.length < MIN_SECRET_LENGTH) throw new ConfigError('SURVEY_SECRET', `must be at least ${MIN_SECRET_LENGTH} characters`);
+  if (!config.pseudonymSecret) throw new ConfigError('PSEUDONYM_SECRET', `is required (at least ${MIN_SECRET_LENGTH} characters; keep it: a new one gives every customer a new pseudonym in the audit trail)`);
+  if (!config.codec.masterKeys) throw new ConfigError('CODEC_MASTER_KEYS', 'is required: "<id>:<32 bytes in base64>", e.g. k1:$(openssl rand -base64 32); keep every key that wrapped data keys');
   if (config.crmWebhookToken !== undefined && config.crmWebhookToken.length < MIN_SECRET_LENGTH) {
     throw new ConfigError('CRM_WEBHOOK_TOKEN', `must be at least ${MIN_SECRET_LENGTH} characters`);
   }

@@ -7,7 +7,18 @@ import type { OutreachMemory } from './outreach-messages';
 import type { Cooldowns, RuleThresholds } from './rules';
 import type { AlertStatus, AlertType, CustomerSignal, RiskComponents, RiskTier } from './types';
 
-export const journeyWorkflowId = (customerId: string) => `customer-journey/${customerId}`;
+/**
+ * A journey's id from its customer's subject: the customer id itself, or — for ids that are
+ * personal data such as e-mail addresses — its pseudonym (privacy/subjects.ts), so that workflow
+ * ids and search attributes carry none.
+ */
+export const journeyWorkflowId = (subject: string) => `customer-journey/${subject}`;
+
+/** The subject (customer id or pseudonym) a journey or outreach workflow belongs to; null for others. */
+export function subjectOfWorkflowId(workflowId: string): string | null {
+  const m = /^(?:customer-journey\/(.+)|outreach\/(.+)\/\d+)$/.exec(workflowId);
+  return m ? (m[1] ?? m[2]) : null;
+}
 
 export const SEARCH_ATTRIBUTES = {
   customerId: defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD),

@@ -15,7 +15,18 @@ import { createWorker } from '../worker/create';
 import { createIntegrations, describeIntegrations } from '../integrations';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { ensureWindowRules } from '../worker/window-rules';
+import { createCodec } from '../privacy';
+import { parseMasterKeys } from '../privacy/data-keys';
 import { startDevServer } from './temporal-cli';
+
+/** A random 32-byte key in base64, kept in the data folder like localSecret. */
+function localKey(dataDir: string, name: string): string {
+  const file = path.join(dataDir, name);
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const key = randomBytes(32).toString('base64');
+  fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
 
 /** A random secret kept in the data folder (created on first use, readable by its owner only). */
 function localSecret(dataDir: string, name: string): string {
@@ -75,7 +86,10 @@ async function run() {
     // this data folder's own stands in for a missing SURVEY_SECRET (never the public development value).
     const embedded = !config.temporal.address || !config.databaseUrl;
     if (embedded && config.survey.isDevSecret) config.survey = { secret: localSecret(config.dataDir, 'survey-secret'), isDevSecret: false };
+    if (embedded && !config.pseudonymSecret) config.pseudonymSecret = localSecret(config.dataDir, 'pseudonym-secret');
+    if (embedded && !config.codec.masterKeys) config.codec = { ...config.codec, masterKeys: parseMasterKeys(`local:${localKey(config.dataDir, 'codec-master-key')}`) };
     if (!embedded) assertDeployable(config);
+    const codec = createCodec(db, config.codec.masterKeys);
     const keyLines: string[] = [];
     await announceFirstAdminKey(db, config.adminApiKey, (text) => keyLines.push(...text.split('\n')));
 
@@ -84,7 +98,7 @@ async function run() {
     const clientConnection = await Connection.connect(temporalOptions);
     cleanup.push(() => clientConnection.close());
     if (config.temporal.address) await ensureSearchAttributes(clientConnection, config.temporal.namespace);
-    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+    const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [codec] } });
 
     const workerConnection = await NativeConnection.connect(temporalOptions);
     cleanup.push(() => workerConnection.close());
@@ -95,8 +109,10 @@ async function run() {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       maxCachedWorkflows: config.maxCachedWorkflows,
+      codec,
       ...createIntegrations(config, db),
       surveySecret: config.survey.secret,
+      pseudonymSecret: config.pseudonymSecret,
       publicBaseUrl: config.publicBaseUrl,
     });
     const running = worker.run();
@@ -106,7 +122,7 @@ async function run() {
       await running;
     });
 
-    const { app, journeys, feed } = createApp({ config: { ...config, databaseUrl }, db, client, log });
+    const { app, journeys, feed } = createApp({ config: { ...config, databaseUrl }, db, client, log, codec });
     cleanup.push(() => feed.close());
     journeys.startSweep();
     cleanup.push(() => journeys.stopSweep());

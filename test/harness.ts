@@ -1,5 +1,5 @@
 // Real parts for tests: a Temporal dev server, a fresh Postgres database, workers and the API.
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import supertest from 'supertest';
@@ -10,12 +10,17 @@ import { loadConfig, type Config } from '../config';
 import { createDb, migrate, type Db } from '../db';
 import { createApiKey, type NewApiKey } from '../db/api-keys';
 import type { Role } from '../domain/access';
+import { createCodec, type CustomerKeyCodec } from '../privacy';
+import type { MasterKey } from '../privacy/data-keys';
 import { createScratchDatabase } from '../db/scratch';
 import { journeyWorkflowId, riskProfileQuery } from '../domain/messages';
 import { startDevServer, type DevServer } from '../scripts/temporal-cli';
 import { createWorker, workflowsPath, type WorkerDeps } from '../worker/create';
 
 export const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+
+/** This run's PSEUDONYM_SECRET: the API (testConfig) and the workers (startWorker) share it. */
+export const PSEUDONYM_SECRET = `test-pseudonyms-${randomUUID()}`;
 
 interface Shared {
   server: DevServer;
@@ -28,6 +33,9 @@ interface Shared {
   bundle: WorkflowBundleWithSourceMap;
   /** An admin API key made for this run: what `startApi().http` sends by default. */
   adminKey: string;
+  /** This run's payload codec master key, and the codec the client, workers and APIs share. */
+  masterKey: MasterKey;
+  codec: CustomerKeyCodec;
 }
 
 let shared: Shared | undefined;
@@ -57,9 +65,11 @@ export async function startHarness(): Promise<void> {
   await migrate(db);
   const connection = await NativeConnection.connect({ address: server.address });
   const clientConnection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection: clientConnection });
+  const masterKey: MasterKey = { id: 'test', key: randomBytes(32) };
+  const codec = createCodec(db, [masterKey]);
+  const client = new Client({ connection: clientConnection, dataConverter: { payloadCodecs: [codec] } });
   const { key: adminKey } = await createApiKey(db, { name: 'test-admin', role: 'admin', createdBy: 'test' });
-  shared = { server, db, databaseUrl: database.url, dropDatabase: database.drop, connection, clientConnection, client, bundle, adminKey };
+  shared = { server, db, databaseUrl: database.url, dropDatabase: database.drop, connection, clientConnection, client, bundle, adminKey, masterKey, codec };
 }
 
 export async function stopHarness(): Promise<void> {
@@ -77,8 +87,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   const loaded = loadConfig({ ...process.env, DATABASE_URL: h().databaseUrl });
   // The limiters count in Postgres, shared by every API a run builds from 127.0.0.1: tests that do
   // not measure them get room (test/api/access.test.ts sets its own small limits).
-  const base = { ...loaded, rateLimits: { ...loaded.rateLimits, surveyPerMinute: 100_000, webhookPerMinute: 100_000, authFailuresPerMinute: 100_000 } };
-  return { ...base, ...overrides, temporal: { ...base.temporal, address: h().server.address, ...overrides.temporal } };
+  const base = { ...loaded, codec: { ...loaded.codec, masterKeys: [h().masterKey] }, rateLimits: { ...loaded.rateLimits, surveyPerMinute: 100_000, webhookPerMinute: 100_000, authFailuresPerMinute: 100_000 } };
+  return { ...base, pseudonymSecret: PSEUDONYM_SECRET, ...overrides, temporal: { ...base.temporal, address: h().server.address, ...overrides.temporal } };
 }
 
 /** A worker on the shared server and database; `extra` adds integrations (fakes) to its activities. */
@@ -90,6 +100,8 @@ export async function startWorker(taskQueue: string, extra: Partial<WorkerDeps> 
     namespace: 'default',
     taskQueue,
     workflowBundle: h().bundle,
+    codec: h().codec,
+    pseudonymSecret: PSEUDONYM_SECRET,
     ...extra,
   });
   const running = worker.run();
@@ -107,7 +119,7 @@ export async function startWorker(taskQueue: string, extra: Partial<WorkerDeps> 
  * admin key, `anon` sends none (add your own `Authorization` to it, e.g. from `createKey`).
  */
 export function startApi(config: Config = testConfig()) {
-  const { app, journeys, feed, resolver } = createApp({ config, db: h().db, client: h().client, log });
+  const { app, journeys, feed, resolver } = createApp({ config, db: h().db, client: h().client, log, codec: h().codec });
   return { app, journeys, feed, resolver, http: supertest.agent(app).set('Authorization', `Bearer ${h().adminKey}`), anon: supertest(app) };
 }
 

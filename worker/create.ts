@@ -1,3 +1,4 @@
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { createWindowActivities } from '../activities/windows';
@@ -12,6 +13,8 @@ export interface WorkerDeps extends ActivityDeps, Omit<OutreachDeps, 'db'> {
   workflowBundle?: WorkflowBundleWithSourceMap;
   /** Workflows kept in memory between tasks (WORKER_MAX_CACHED_WORKFLOWS). */
   maxCachedWorkflows?: number;
+  /** Encrypts every payload with its customer's data key (privacy/codec.ts). */
+  codec: PayloadCodec;
 }
 
 export const workflowsPath = require.resolve('../workflows');
@@ -26,5 +29,6 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     // Journeys are many and mostly idle: cache the busy ones, not all of them. The cache is
     // what bounds the worker's memory, whatever the number of customers.
     maxCachedWorkflows: deps.maxCachedWorkflows ?? 500,
+    dataConverter: { payloadCodecs: [deps.codec] },
   });
 }

@@ -4,6 +4,7 @@ import { loadTextAnalyzer } from '../analysis';
 import { assertDeployable, loadConfig, requireDatabaseUrl, temporalConnectionOptions } from '../config';
 import { createDb } from '../db';
 import { createLogger } from '../api/logger';
+import { createCodec } from '../privacy';
 import { createWorker } from './create';
 import { createIntegrations, describeIntegrations } from '../integrations';
 import { ensureSearchAttributes } from './search-attributes';
@@ -14,11 +15,12 @@ async function run() {
   assertDeployable(config);
   const log = createLogger(config.logLevel).child({ component: 'worker' });
   const db = createDb(requireDatabaseUrl(config));
+  const codec = createCodec(db, config.codec.masterKeys);
   const admin = await Connection.connect(temporalConnectionOptions(config));
   try {
     const added = await ensureSearchAttributes(admin, config.temporal.namespace);
     if (added.length) log.info({ added }, 'registered search attributes');
-    await ensureWindowRules(new Client({ connection: admin, namespace: config.temporal.namespace }), config);
+    await ensureWindowRules(new Client({ connection: admin, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [codec] } }), config);
   } finally {
     await admin.close();
   }
@@ -31,8 +33,10 @@ async function run() {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       maxCachedWorkflows: config.maxCachedWorkflows,
+      codec,
       ...createIntegrations(config, db),
       surveySecret: config.survey.secret,
+      pseudonymSecret: config.pseudonymSecret,
       publicBaseUrl: config.publicBaseUrl,
     });
     for (const line of describeIntegrations(config)) log.info(line);

@@ -18,6 +18,7 @@ import {
   customerSignals,
   riskProfileQuery,
   SEARCH_ATTRIBUTES,
+  subjectOfWorkflowId,
   type JourneyInput,
   type JourneySnapshot,
   type RiskProfile,
@@ -67,7 +68,8 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
     if (key === published) return;
     published = key;
     upsertSearchAttributes([
-      { key: SEARCH_ATTRIBUTES.customerId, value: customerId },
+      // The subject in the workflow id: the customer id, or its pseudonym when the id is personal data.
+      { key: SEARCH_ATTRIBUTES.customerId, value: subjectOfWorkflowId(workflowInfo().workflowId) ?? customerId },
       { key: SEARCH_ATTRIBUTES.riskTier, value: attrs.tier },
       { key: SEARCH_ATTRIBUTES.riskScore, value: attrs.score },
       { key: SEARCH_ATTRIBUTES.openAlertTypes, value: attrs.open },

@@ -3,29 +3,43 @@ import type { Db } from '../../db';
 import { openAlertsOf } from '../../db/alerts';
 import { loadJourneySnapshot } from '../../db/customers';
 import { listOutreach } from '../../db/outreach';
-import { getProfile, putProfile } from '../../db/profiles';
+import { getProfile, putProfile, type CustomerProfile } from '../../db/profiles';
+import type { AuditEvent, AuditTrail } from '../../db/audit';
 import { ConflictError } from '../../domain/errors';
+import { DEFAULT_CONSENTS } from '../../domain/consent';
 import { allow, assertCustomerAccess, principalOf } from '../auth';
 import { parse } from '../errors';
 import { seesSurveyLinks, withoutSurveyLinks } from '../redact';
 import { CustomerProfileSchema } from '../outreach-schemas';
 import { NotFoundError } from '../../domain/errors';
 import { isCustomerId } from '../../domain/ids';
-import { journeyWorkflowId } from '../../domain/messages';
+import type { ErasureResult } from '../erasure';
 import type { JourneyGateway } from '../journeys';
 
-export function createCustomersRouter({ db, journeys }: { db: Db; journeys: JourneyGateway }) {
+export function createCustomersRouter({
+  db,
+  journeys,
+  audit,
+  erase,
+}: {
+  db: Db;
+  journeys: JourneyGateway;
+  audit: AuditTrail;
+  erase: (customerId: string, actor: string) => Promise<ErasureResult | null>;
+}) {
   const router = Router();
 
   // The live risk profile comes from the running journey; an idle customer's from its last snapshot.
   router.get('/:id', allow('operator'), async (req, res) => {
     const customerId = req.params.id;
     assertCustomerAccess(res, customerId, 'id');
-    const workflowId = journeyWorkflowId(customerId);
-    const live = await journeys.riskProfile(workflowId);
+    const workflowId = journeys.workflowIdOf(customerId);
     const signals = await db('signals').where({ customer_id: customerId }).count({ n: '*' }).first();
     const profile = await getProfile(db, customerId);
-    if (!live && !Number(signals?.n) && !profile) throw new NotFoundError('customer', customerId);
+    // The database decides whether the customer exists (an erased one does not, whatever a
+    // terminated workflow still holds in a worker's memory).
+    if (!Number(signals?.n) && !profile) throw new NotFoundError('customer', customerId);
+    const live = await journeys.riskProfile(workflowId);
     const snapshot = live ? null : await loadJourneySnapshot(db, customerId);
     res.json({
       id: customerId,
@@ -45,14 +59,21 @@ export function createCustomersRouter({ db, journeys }: { db: Db; journeys: Jour
     if (!isCustomerId(customerId)) throw new NotFoundError('customer', customerId);
     const b = parse(CustomerProfileSchema, req.body);
     try {
-      const { profile, created } = await putProfile(db, customerId, {
-        externalId: b.externalId ?? null,
-        name: b.name ?? null,
-        phone: b.phone ?? null,
-        email: b.email ?? null,
-        locale: b.locale ?? null,
-        timeZone: b.timeZone ?? null,
-        consents: b.consents ?? { sms: false, email: false, analysis: true },
+      const { profile, created } = await db.transaction(async (trx) => {
+        // The row (when there is one) is locked, so the audit records the change against what it replaced.
+        const before = (await trx('customers').where({ id: customerId }).forUpdate().first('id')) ? await getProfile(trx, customerId) : null;
+        const written = await putProfile(trx, customerId, {
+          externalId: b.externalId ?? null,
+          name: b.name ?? null,
+          phone: b.phone ?? null,
+          email: b.email ?? null,
+          locale: b.locale ?? null,
+          timeZone: b.timeZone ?? null,
+          consents: b.consents ?? DEFAULT_CONSENTS,
+          consentSource: b.consentSource ?? `api-key:${principalOf(res).name}`,
+        });
+        await audit.record(trx, profileAuditEvents(principalOf(res).name, customerId, before, written.profile));
+        return written;
       });
       res.status(created ? 201 : 200).json(profile);
     } catch (err) {
@@ -61,6 +82,16 @@ export function createCustomersRouter({ db, journeys }: { db: Db; journeys: Jour
       }
       throw err;
     }
+  });
+
+  // Erasure (right to be forgotten): admin only; a second DELETE answers as the first did.
+  router.delete('/:id', allow('admin'), async (req, res) => {
+    const customerId = req.params.id;
+    assertCustomerAccess(res, customerId, 'id');
+    if (!isCustomerId(customerId)) throw new NotFoundError('customer', customerId);
+    const result = await erase(customerId, principalOf(res).name);
+    if (!result) throw new NotFoundError('customer', customerId);
+    res.status(200).json({ status: 'erased', ...result });
   });
 
   // Messages sent (or recorded in the outbox), their status and survey link, the answer and the outcome.
@@ -73,4 +104,20 @@ export function createCustomersRouter({ db, journeys }: { db: Db; journeys: Jour
   });
 
   return router;
+}
+
+const PROFILE_FIELDS = ['externalId', 'name', 'phone', 'email', 'locale', 'timeZone'] as const;
+
+/** Which fields changed (their names, never their values) and the consents before and after. */
+function profileAuditEvents(actor: string, customerId: string, before: CustomerProfile | null, after: CustomerProfile): AuditEvent[] {
+  const fields = PROFILE_FIELDS.filter((f) => (before?.[f] ?? null) !== after[f]);
+  const events: AuditEvent[] = [{ actor, action: 'profile.changed', customerId, data: { created: before === null, fields } }];
+  const was = (before?.consents ?? {}) as Record<string, boolean>;
+  const now = after.consents as Record<string, boolean>;
+  const purposes = Object.keys(now).filter((k) => before === null || was[k] !== now[k]);
+  if (purposes.length) {
+    const pick = (c: Record<string, boolean>) => Object.fromEntries(purposes.map((k) => [k, c[k] ?? null]));
+    events.push({ actor, action: 'consent.changed', customerId, data: { purposes, from: before ? pick(was) : null, to: pick(now) } });
+  }
+  return events;
 }

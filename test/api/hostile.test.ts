@@ -102,6 +102,8 @@ describe('hostile requests against every operation in the OpenAPI document', fun
       'post /v1/keys': { role: 'admin', name: 'probe' },
       'post /v1/surveys/{token}': { score: 3 },
       'post /v1/webhooks/crm': { eventId: 'probe-1', event: 'signal', customerId, reason: 'probe' },
+      'post /codec/decode': { payloads: [] },
+      'post /codec/encode': { payloads: [] },
     };
     return bodies[`${op.method} ${op.path}`] ?? {};
   }

@@ -299,7 +299,7 @@ describe('GET /readyz', () => {
     const failing = {
       connection: { workflowService: { getSystemInfo: async () => Promise.reject(new Error('connect ECONNREFUSED 10.9.8.7:7233 (internal-host.corp)')) } },
     };
-    const { app } = createApp({ config: testConfig(), db: h().db, client: failing as never, log });
+    const { app } = createApp({ config: testConfig(), db: h().db, client: failing as never, log, codec: h().codec });
     const res = await supertest(app).get('/readyz').expect(503);
     expect(res.body).to.deep.equal({ status: 'not ready', checks: { database: 'ok', temporal: 'unavailable' } });
     expect(res.text).to.not.match(/ECONNREFUSED|10\.9\.8\.7|internal-host/);

@@ -39,7 +39,7 @@ describe('an accepted signal is never lost', () => {
 
   it('is recorded while Temporal is unreachable and delivered by the sweep once it is back', async () => {
     const deadConnection = Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: '500ms' });
-    const offline = createApp({ config: testConfig(), db: h().db, client: new Client({ connection: deadConnection }), log });
+    const offline = createApp({ config: testConfig(), db: h().db, client: new Client({ connection: deadConnection }), log, codec: h().codec });
     const supertest = (await import('supertest')).default;
     const customerId = uniqueCustomer();
     const res = await supertest(offline.app).post('/v1/signals').set('Authorization', `Bearer ${h().adminKey}`).send({ customerId, type: 'cancellation_request', text: 'Cancel my contract now.' });

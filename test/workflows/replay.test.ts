@@ -46,7 +46,8 @@ describe('workflow determinism', () => {
       const json = execFileSync(cli, ['workflow', 'show', '-w', handle.workflowId, '--address', h().server.address, '--output', 'json']);
       fs.writeFileSync(path.join(FIXTURES, `journey-${process.env.RECORD_HISTORIES}.json`), json);
     }
-    await Worker.runReplayHistory({ workflowBundle: h().bundle }, history, handle.workflowId);
+    // Replays through the same codec: the history itself is encrypted.
+    await Worker.runReplayHistory({ workflowBundle: h().bundle, dataConverter: { payloadCodecs: [h().codec] } }, history, handle.workflowId);
 
     // The idle end left the journey's memory for the next run.
     const saved = await h().db('customers').where({ id: customerId }).first();
