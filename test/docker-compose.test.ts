@@ -40,12 +40,12 @@ describe('docker-compose.yml', () => {
 
   it('takes every secret from the environment without a default', () => {
     const text = fs.readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
-    for (const secret of ['POSTGRES_PASSWORD', 'SURVEY_SECRET', 'PSEUDONYM_SECRET', 'ADMIN_API_KEY']) {
+    for (const secret of ['POSTGRES_PASSWORD', 'SURVEY_SECRET', 'PSEUDONYM_SECRET', 'CODEC_MASTER_KEYS', 'ADMIN_API_KEY']) {
       const uses = [...text.matchAll(new RegExp(`\\$\\{${secret}(:?[-?+][^}]*)?\\}`, 'g'))].map((m) => m[0]);
       expect(uses, secret).to.not.be.empty;
       for (const u of uses) expect(u, `${secret} is required, never defaulted`).to.match(new RegExp(`^\\$\\{${secret}:\\?`));
     }
-    for (const name of ['api', 'worker']) expect(services[name].environment, name).to.include.keys('SURVEY_SECRET', 'PSEUDONYM_SECRET', 'PUBLIC_BASE_URL');
+    for (const name of ['api', 'worker']) expect(services[name].environment, name).to.include.keys('SURVEY_SECRET', 'PSEUDONYM_SECRET', 'CODEC_MASTER_KEYS', 'PUBLIC_BASE_URL');
     expect(text, 'no literal password').not.to.match(/PASSWORD:-/);
   });
 
