@@ -1,11 +1,14 @@
 // Activities are built over their dependencies; all wiring happens in worker/.
 import type { TextAnalyzer } from '../analysis';
-import { countSuppressed, insertAlerts, openAlertsOf } from '../db/alerts';
+import { countSuppressed, insertAlerts, openAlertsOf, type Alert } from '../db/alerts';
+import { AuditTrail, DEV_PSEUDONYM_SECRET, type AuditEvent } from '../db/audit';
 import { loadJourneySnapshot, saveJourneySnapshot } from '../db/customers';
 import type { Db } from '../db';
-import { analysesOf, saveAnalyses } from '../db/signals';
+import { consentsOf } from '../db/profiles';
+import { analysesOf, saveAnalyses, withholdAnalysis } from '../db/signals';
+import { NO_ANALYSIS_CONSENT } from '../domain/consent';
 import { summarizeHistory, type HistoryEntry } from '../domain/history';
-import { applySignal, emptySnapshot, type AlertDraft } from '../domain/journey';
+import { applySignal, emptySnapshot, skipSignal, type AlertDraft } from '../domain/journey';
 import type { JourneySnapshot } from '../domain/messages';
 import { assessRisk } from '../domain/risk';
 import type { RuleThresholds } from '../domain/rules';
@@ -17,6 +20,8 @@ export { alertIdFor };
 export interface ActivityDeps {
   db: Db;
   analyzer: TextAnalyzer;
+  /** Keys the customer pseudonyms of the audit trail (PSEUDONYM_SECRET); the API must use the same. */
+  pseudonymSecret?: string;
 }
 
 export type AnalyzedSignal = SignalAnalysis & { upstreamFields: string[] };
@@ -62,7 +67,8 @@ export interface ProcessSignalsResult {
   suppressed: number;
 }
 
-export function createActivities({ db, analyzer }: ActivityDeps) {
+export function createActivities({ db, analyzer, pseudonymSecret }: ActivityDeps) {
+  const audit = new AuditTrail(pseudonymSecret ?? DEV_PSEUDONYM_SECRET);
   return {
     /**
      * Analyses a batch of one customer's signals in order (each sees the ones before it),
@@ -73,6 +79,18 @@ export function createActivities({ db, analyzer }: ActivityDeps) {
       let state = input.state ?? (await resume(db, input.customerId));
       const seen = new Set(state.recentSignalIds);
       const signals = input.signals.filter((s) => !seen.has(s.id) && (seen.add(s.id), true));
+      // Without consent to analysis, signals stay on record but are not analysed or judged.
+      if (!(await consentsOf(db, input.customerId)).analysis) {
+        await db.transaction(async (trx) => {
+          const withheld = await withholdAnalysis(trx, signals.map((s) => s.id), NO_ANALYSIS_CONSENT);
+          await audit.record(
+            trx,
+            withheld.map((id) => ({ actor: 'system', action: 'analysis.withheld' as const, customerId: input.customerId, data: { signal: audit.signalRef(id), reason: NO_ANALYSIS_CONSENT } })),
+          );
+        });
+        for (const s of signals) state = skipSignal(state, s);
+        return { state, alertIds: [], suppressed: 0 };
+      }
       const stored = await analysesOf(db, signals.map((s) => s.id));
       const fresh: { signalId: string; customerId: string; analysis: AnalyzedSignal }[] = [];
       const alerts: (AlertDraft & { id: string; workflowId: string })[] = [];
@@ -90,8 +108,12 @@ export function createActivities({ db, analyzer }: ActivityDeps) {
       }
       await db.transaction(async (trx) => {
         await saveAnalyses(trx, fresh);
-        await insertAlerts(trx, alerts);
-        for (const s of suppressions) await countSuppressed(trx, input.customerId, s.type, s.signalId);
+        const created = await insertAlerts(trx, alerts);
+        const counted: (string | null)[] = [];
+        for (const s of suppressions) counted.push(await countSuppressed(trx, input.customerId, s.type, s.signalId));
+        // Last in the transaction (it holds the audit lock until commit); a retry records nothing
+        // twice, as it finds the analyses stored and the alerts and suppressions counted.
+        await audit.record(trx, journeyAuditEvents(audit, input, signals, fresh, created, suppressions, counted));
       });
       return { state, alertIds: alerts.map((a) => a.id), suppressed: suppressions.length };
     },
@@ -100,6 +122,58 @@ export function createActivities({ db, analyzer }: ActivityDeps) {
       await saveJourneySnapshot(db, customerId, snapshot);
     },
   };
+}
+
+/** What the batch decided, per signal in order: its score, then the alerts it fired or that were suppressed. */
+function journeyAuditEvents(
+  audit: AuditTrail,
+  input: ProcessSignalsInput,
+  signals: CustomerSignal[],
+  fresh: { signalId: string; analysis: AnalyzedSignal }[],
+  created: Alert[],
+  suppressions: { type: AlertDraft['type']; signalId: string }[],
+  counted: (string | null)[],
+): AuditEvent[] {
+  const events: AuditEvent[] = [];
+  const base = { actor: 'system', customerId: input.customerId };
+  for (const s of signals) {
+    const signal = audit.signalRef(s.id);
+    const scored = fresh.find((f) => f.signalId === s.id)?.analysis;
+    if (scored) {
+      events.push({
+        ...base,
+        action: 'signal.scored',
+        data: {
+          signal,
+          signalType: s.type,
+          score: scored.score,
+          tier: scored.tier,
+          sentiment: scored.sentiment,
+          label: scored.label,
+          legalThreat: scored.legalThreat,
+          rootCause: scored.rootCause,
+          risk: scored.risk,
+          // Factor names and weights only: the explanations may quote the customer's words.
+          contributions: scored.contributions.map((c) => ({ factor: c.factor, weight: c.weight })),
+          modelVersion: scored.modelVersion,
+          source: scored.source,
+          upstreamFields: scored.upstreamFields,
+        },
+      });
+    }
+    for (const a of created.filter((x) => x.evidence.signalIds[0] === s.id)) {
+      events.push({ ...base, action: 'alert.fired', data: { alertId: a.id, rule: a.type, severity: a.severity, signal, reason: a.evidence.rule ?? null } });
+    }
+    suppressions.forEach((x, i) => {
+      if (x.signalId !== s.id || counted[i] === null) return;
+      events.push({
+        ...base,
+        action: 'alert.suppressed',
+        data: { rule: x.type, reason: 'cooldown', cooldownMinutes: input.thresholds.cooldownMinutes, countedOnAlertId: counted[i], signal },
+      });
+    });
+  }
+  return events;
 }
 
 /** The memory a previous run left, with open alerts as the database knows them now. */

@@ -109,9 +109,10 @@ export async function getSignal(db: Db, id: string) {
  * Keeps signals for the record without analysing them (no alert, no score, no window rule). They
  * are marked windowed too, so they never hold the window rules' watermark back.
  */
-export async function withholdAnalysis(db: Db, signalIds: string[], reason: string): Promise<void> {
-  if (signalIds.length === 0) return;
-  await db('signals').whereIn('id', signalIds).update({ analysis_withheld: reason, windowed: true });
+export async function withholdAnalysis(db: Db, signalIds: string[], reason: string): Promise<string[]> {
+  if (signalIds.length === 0) return [];
+  const rows = await db('signals').whereIn('id', signalIds).whereNull('analysis_withheld').update({ analysis_withheld: reason, windowed: true }).returning('id');
+  return rows.map((r: { id: string }) => r.id); // only the newly withheld: a retry records nothing twice
 }
 
 export function analysisFromRow(a: Record<string, any>): SignalAnalysis & { upstreamFields: string[] } {

@@ -213,12 +213,15 @@ describe('access: never open by default', () => {
 
   it('the API and the worker refuse to start with the development survey secret or a short CRM token', async () => {
     expect(() => assertDeployable(loadConfig({}))).to.throw(ConfigError, /SURVEY_SECRET/);
-    expect(() => assertDeployable(loadConfig({ SURVEY_SECRET: 'x'.repeat(40), PSEUDONYM_SECRET: 'p'.repeat(32), CRM_WEBHOOK_TOKEN: 'short' }))).to.throw(ConfigError, /CRM_WEBHOOK_TOKEN/);
+    const codec = `k1:${Buffer.alloc(32, 7).toString('base64')}`;
+    expect(() => assertDeployable(loadConfig({ SURVEY_SECRET: 'x'.repeat(40), PSEUDONYM_SECRET: 'p'.repeat(32), CODEC_MASTER_KEYS: codec, CRM_WEBHOOK_TOKEN: 'short' }))).to.throw(ConfigError, /CRM_WEBHOOK_TOKEN/);
+    expect(() => assertDeployable(loadConfig({ SURVEY_SECRET: 'x'.repeat(40), PSEUDONYM_SECRET: 'p'.repeat(32) }))).to.throw(ConfigError, /CODEC_MASTER_KEYS/);
+    expect(() => loadConfig({ CODEC_MASTER_KEYS: 'k1:tooshort' })).to.throw(ConfigError, /CODEC_MASTER_KEYS/);
     expect(() => assertDeployable(loadConfig({ SURVEY_SECRET: 'x'.repeat(40) }))).to.throw(ConfigError, /PSEUDONYM_SECRET/);
     expect(() => loadConfig({ PSEUDONYM_SECRET: 'too-short' })).to.throw(ConfigError, /PSEUDONYM_SECRET/);
     expect(() => assertDeployable(loadConfig({ SURVEY_SECRET: 'too-short' }))).to.throw(ConfigError, /SURVEY_SECRET/);
     expect(() => loadConfig({ ADMIN_API_KEY: 'admin' })).to.throw(ConfigError, /ADMIN_API_KEY/);
-    expect(() => assertDeployable(loadConfig({ SURVEY_SECRET: 'x'.repeat(40), PSEUDONYM_SECRET: 'p'.repeat(32), CRM_WEBHOOK_TOKEN: 'y'.repeat(32) }))).to.not.throw();
+    expect(() => assertDeployable(loadConfig({ SURVEY_SECRET: 'x'.repeat(40), PSEUDONYM_SECRET: 'p'.repeat(32), CODEC_MASTER_KEYS: codec, CRM_WEBHOOK_TOKEN: 'y'.repeat(32) }))).to.not.throw();
     const env = { DATABASE_URL: h().databaseUrl, SURVEY_SECRET: '', TEMPORAL_ADDRESS: '127.0.0.1:1' };
     for (const entry of ['api/main.ts', 'worker/main.ts']) {
       const r = await run(entry, [], env);

@@ -66,7 +66,7 @@ describe('customer profiles, the outbox (no credentials) and the survey page', (
     expect(bad.body.error.details.map((d: { field: string }) => d.field).sort()).to.deep.equal(['consents.sms', 'phone', 'timeZone']);
     await http.get(`/v1/customers/${id}`).expect(404);
     const created = await http.put(`/v1/customers/${id}`).send({ name: 'Lea', phone: '+4915112345678', locale: 'de', timeZone: 'Europe/Berlin', consents: { sms: true } }).expect(201);
-    expect(created.body.consents).to.deep.equal({ sms: true, email: false, analysis: true });
+    expect(created.body.consents).to.deep.equal({ sms: true, email: false, analysis: true, training: false });
     await http.put(`/v1/customers/${id}`).send({ name: 'Lea M.', phone: '+4915112345678' }).expect(200);
     const got = (await http.get(`/v1/customers/${id}`).expect(200)).body;
     expect(got.profile).to.include({ name: 'Lea M.', timeZone: null });
