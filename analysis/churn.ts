@@ -73,7 +73,7 @@ const EN: EnPattern[] = [
   // cancel / terminate / close / delete / end + the relationship
   {
     re: new RegExp(
-      `\\b(?:cancel+(?:ing|ed|s|ation)?|terminat(?:e|es|ed|ing|ion)|clos(?:e|es|ed|ing)|delet(?:e|es|ed|ing)|discontinu(?:e|es|ed|ing)|end(?:ing|ed)?|quit(?:ting)?|unsubscrib(?:e|ed|ing))\\s+(?:(?:from|out of|with)\\s+)?(?:my|our|the|this|that|your|all|every|both|these|those|his|her|their)\\s+(?:\\w+'?\\w*\\s+){0,3}?(?:${EN_REL})\\b`,
+      `\\b(?:cancel+(?:ing|ed|s|ation)?|terminat(?:e|es|ed|ing|ion)|clos(?:e|es|ed|ing)|delet(?:e|es|ed|ing)|discontinu(?:e|es|ed|ing)|end(?:ing|ed)?|quit(?:ting)?|unsubscrib(?:e|ed|ing))\\s+(?:(?:from|out of|with)\\s+)?(?:(?:my|our|the|this|that|your|all|every|both|these|those|his|her|their)\\s+(?:\\w+'?\\w*\\s+){0,3}?(?:${EN_REL})|everything|it all|all of (?:it|them))\\b`,
       'g',
     ),
     score: STRONG,
