@@ -5,6 +5,7 @@ import { AuditTrail, DEV_PSEUDONYM_SECRET, type AuditEvent } from '../db/audit';
 import { loadJourneySnapshot, saveJourneySnapshot } from '../db/customers';
 import type { Db } from '../db';
 import { consentsOf } from '../db/profiles';
+import { evaluateSegment } from '../db/segments';
 import { analysesOf, saveAnalyses, withholdAnalysis } from '../db/signals';
 import { NO_ANALYSIS_CONSENT } from '../domain/consent';
 import { summarizeHistory, type HistoryEntry } from '../domain/history';
@@ -65,6 +66,8 @@ export interface ProcessSignalsResult {
   state: JourneySnapshot;
   alertIds: string[];
   suppressed: number;
+  /** The customer's risk segment after the batch (absent in histories from before segments). */
+  segment?: string;
 }
 
 export function createActivities({ db, analyzer, pseudonymSecret }: ActivityDeps) {
@@ -106,6 +109,7 @@ export function createActivities({ db, analyzer, pseudonymSecret }: ActivityDeps
         alerts.push(...step.alerts.map((a) => ({ ...a, id: alertIdFor(a.dedupId), workflowId: input.workflowId })));
         suppressions.push(...step.suppressed);
       }
+      let segment: string | undefined;
       await db.transaction(async (trx) => {
         await saveAnalyses(trx, fresh);
         const created = await insertAlerts(trx, alerts);
@@ -114,8 +118,10 @@ export function createActivities({ db, analyzer, pseudonymSecret }: ActivityDeps
         // Last in the transaction (it holds the audit lock until commit); a retry records nothing
         // twice, as it finds the analyses stored and the alerts and suppressions counted.
         await audit.record(trx, journeyAuditEvents(audit, input, signals, fresh, created, suppressions, counted));
+        // The risk may have changed: judge the segment again (stored and audited when it changes).
+        segment = (await evaluateSegment(trx, audit, input.customerId)).segment;
       });
-      return { state, alertIds: alerts.map((a) => a.id), suppressed: suppressions.length };
+      return { state, alertIds: alerts.map((a) => a.id), suppressed: suppressions.length, segment };
     },
 
     async saveJourneySnapshot(customerId: string, snapshot: JourneySnapshot): Promise<void> {

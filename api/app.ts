@@ -8,6 +8,7 @@ import { errorHandler, notFound } from './errors';
 import { bodyHygiene, urlHygiene } from './hygiene';
 import { clientAddress, RateLimits } from './rate-limit';
 import { createKeysRouter } from './routes/keys';
+import { createSegmentsRouter } from './routes/segments';
 import { codecCors, createCodecRouter } from './routes/codec';
 import { eraseCustomer } from './erasure';
 import { createIntegrations } from '../integrations';
@@ -138,6 +139,7 @@ export function createApp({ config, db, client, log, codec }: AppDeps) {
   const crm = createIntegrations(config, db).crm;
   const erasure = { db, client, codec, audit, crm, pseudonymSecret: config.pseudonymSecret ?? DEV_PSEUDONYM_SECRET, log };
   app.use('/v1/customers', createCustomersRouter({ db, journeys, audit, erase: (id, actor) => eraseCustomer(erasure, id, actor) }));
+  app.use('/v1/segments', createSegmentsRouter({ db }));
   app.use('/v1/keys', createKeysRouter({ db, resolver, audit }));
   app.use('/v1/audit', createAuditRouter({ db, audit, log }));
   app.use('/v1', createOutreachRouter({ db }));

@@ -111,6 +111,16 @@ export function openApiDocument() {
           responses: { 200: ok('Alert'), 404: error('No such alert'), 409: error('Not allowed from the current status') },
         }),
       },
+      '/v1/customers': {
+        get: op('operator', {
+          summary: 'Customers by risk segment and tier, in id order',
+          parameters: [query('segment'), query('tier'), query('limit', { type: 'integer' }), query('cursor')],
+          responses: { 200: ok('{items: [{id, segment, segmentVersion, segmentAt, tier, score, jurisdiction, customerType}], nextCursor}') },
+        }),
+      },
+      '/v1/segments': {
+        get: op('operator', { summary: 'Risk segments: versioned criteria, customers per segment, NPS per segment', responses: { 200: ok('{version, items}') } }),
+      },
       '/v1/customers/{id}': {
         get: op('operator', { summary: 'Customer, contact profile and live risk profile', parameters: [idParam('id')], responses: { 200: ok('Customer'), 404: error('No such customer') } }),
         put: op('admin', {

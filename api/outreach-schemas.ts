@@ -1,6 +1,7 @@
 // Request shapes of the outreach, survey and webhook endpoints.
 import { z } from 'zod';
 import { isValidTimeZone } from '../domain/outreach';
+import { CUSTOMER_TYPES } from '../domain/segments';
 import { SIGNAL_TYPES } from '../domain/types';
 import type { OccurredAtBounds } from '../domain/input-limits';
 import { customerIdSchema, occurredAtSchema, UpstreamAnalysisSchema } from './schemas';
@@ -22,6 +23,13 @@ export const CustomerProfileSchema = z.strictObject({
     .nullable()
     .optional(),
   timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone such as Europe/Berlin').nullable().optional(),
+  jurisdiction: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as "DE"')
+    .nullable()
+    .optional()
+    .describe('Where the customer’s data is governed (risk segments may use it).'),
+  customerType: z.enum(CUSTOMER_TYPES).nullable().optional().describe('consumer or business (risk segments may use it).'),
   consents: z
     .strictObject({
       sms: z.boolean().default(false),

@@ -1,5 +1,6 @@
 // Customers' contact profiles and SMS opt-out.
 import type { Db } from '.';
+import type { CustomerType } from '../domain/segments';
 import { DEFAULT_CONSENTS, PURPOSES, type ConsentRecord, type Consents, type Purpose } from '../domain/consent';
 import type { ContactProfile } from '../domain/outreach';
 
@@ -11,14 +12,18 @@ export interface CustomerProfile {
   email: string | null;
   locale: string | null;
   timeZone: string | null;
+  jurisdiction: string | null;
+  customerType: CustomerType | null;
   consents: Consents;
   /** Per purpose: the latest decision, where it came from and when. */
   consentDetails: Partial<Record<Purpose, ConsentRecord>>;
   smsOptedOutAt: string | null;
   updatedAt: string | null;
+  /** The risk segment, the criteria version that put the customer there, and when. */
+  segment: { id: string; version: string; at: string } | null;
 }
 
-export type ProfileInput = Omit<CustomerProfile, 'id' | 'smsOptedOutAt' | 'updatedAt' | 'consentDetails'> & {
+export type ProfileInput = Omit<CustomerProfile, 'id' | 'smsOptedOutAt' | 'updatedAt' | 'consentDetails' | 'segment'> & {
   /** Where these consents come from (a CRM, a web form, a call); recorded per purpose that changed. */
   consentSource: string;
 };
@@ -34,10 +39,13 @@ function fromRow(r: Record<string, any>): CustomerProfile {
     email: r.email,
     locale: r.locale,
     timeZone: r.time_zone,
+    jurisdiction: r.jurisdiction ?? null,
+    customerType: r.customer_type ?? null,
     consents: { ...DEFAULT_CONSENTS, ...(r.consents ?? {}) },
     consentDetails: r.consent_details ?? {},
     smsOptedOutAt: iso(r.sms_opted_out_at),
     updatedAt: iso(r.profile_updated_at),
+    segment: r.segment ? { id: r.segment, version: r.segment_version, at: iso(r.segment_at)! } : null,
   };
 }
 
@@ -62,6 +70,8 @@ export async function putProfile(db: Db, customerId: string, p: ProfileInput): P
     email: p.email,
     locale: p.locale,
     time_zone: p.timeZone,
+    jurisdiction: p.jurisdiction,
+    customer_type: p.customerType,
     consents: JSON.stringify(p.consents),
     profile_updated_at: db.fn.now(),
   };

@@ -53,6 +53,8 @@ export interface JourneyInput {
   /** Absent: this journey starts no outreach (also how older histories replay). */
   outreachPolicy?: OutreachPolicy;
   outreach?: OutreachMemory;
+  /** The risk segment carried across continue-as-new. */
+  segment?: string;
 }
 
 export interface RiskProfile {
@@ -66,6 +68,8 @@ export interface RiskProfile {
   openAlerts: OpenAlert[];
   suppressedAlerts: Partial<Record<string, number>>;
   complaintsLast7Days: number;
+  /** The risk segment (README "Risk segments"), once judged. */
+  segment?: string;
 }
 
 export interface AlertStatusChange {
@@ -79,3 +83,5 @@ export const customerSignal = defineSignal<[CustomerSignal]>('customerSignal');
 export const customerSignals = defineSignal<[CustomerSignal[]]>('customerSignals');
 export const alertStatusChanged = defineSignal<[AlertStatusChange]>('alertStatusChanged');
 export const riskProfileQuery = defineQuery<RiskProfile>('riskProfile');
+/** The bulk re-evaluation after a criteria change tells a running journey its new segment. */
+export const segmentChanged = defineSignal<[string]>('segmentChanged');

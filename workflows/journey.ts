@@ -18,6 +18,7 @@ import {
   customerSignals,
   riskProfileQuery,
   SEARCH_ATTRIBUTES,
+  segmentChanged,
   subjectOfWorkflowId,
   type JourneyInput,
   type JourneySnapshot,
@@ -55,6 +56,8 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
   // 0.05 rather than on every signal. Both cut Temporal work per signal.
   const lean = patched(LEAN_JOURNEY);
 
+  // The risk segment, as the batch activity (or the bulk re-evaluation, by signal) last judged it.
+  let segment: string | undefined = input.segment;
   let published = '';
   function publish() {
     const s = current();
@@ -63,6 +66,8 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
       tier: s.last?.tier ?? 'low',
       score: lean ? Math.round(score * 20) / 20 : score,
       open: [...new Set(s.openAlerts.map((a) => a.type))].sort(),
+      // Only present once segments exist, so histories from before them publish as they did.
+      ...(segment ? { segment } : {}),
     };
     const key = JSON.stringify(attrs);
     if (key === published) return;
@@ -73,6 +78,7 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
       { key: SEARCH_ATTRIBUTES.riskTier, value: attrs.tier },
       { key: SEARCH_ATTRIBUTES.riskScore, value: attrs.score },
       { key: SEARCH_ATTRIBUTES.openAlertTypes, value: attrs.open },
+      ...(attrs.segment ? [{ key: SEARCH_ATTRIBUTES.segment, value: attrs.segment }] : []),
     ]);
   }
 
@@ -87,7 +93,11 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
     state = { ...state, openAlerts: state.openAlerts.filter((a) => a.id !== alertId) };
     publish();
   });
-  setHandler(riskProfileQuery, () => profile(customerId, current()));
+  setHandler(segmentChanged, (next) => {
+    segment = next;
+    publish();
+  });
+  setHandler(riskProfileQuery, () => ({ ...profile(customerId, current()), ...(segment ? { segment } : {}) }));
 
   // The idle clock: re-armed only when it runs out while the journey has been busy.
   let lastActive = Date.now();
@@ -131,13 +141,14 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
       const sent = state;
       const result = await acts.processSignals({ customerId, workflowId: workflowInfo().workflowId, thresholds, state: sent, signals: batch });
       state = keepResolved(sent, state, result.state);
+      if (result.segment) segment = result.segment;
       publish();
       if (outreach) await outreach.afterBatch(state, result.alertIds, batch);
     }
 
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
-      if (queue.length === 0) await continueAsNew<typeof customerJourneyWorkflow>({ ...input, snapshot: current(), outreach: outreach?.snapshot() });
+      if (queue.length === 0) await continueAsNew<typeof customerJourneyWorkflow>({ ...input, snapshot: current(), outreach: outreach?.snapshot(), ...(segment ? { segment } : {}) });
     }
   }
 }

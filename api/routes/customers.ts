@@ -7,7 +7,12 @@ import { getProfile, putProfile, type CustomerProfile } from '../../db/profiles'
 import type { AuditEvent, AuditTrail } from '../../db/audit';
 import { ConflictError } from '../../domain/errors';
 import { DEFAULT_CONSENTS } from '../../domain/consent';
-import { allow, assertCustomerAccess, principalOf } from '../auth';
+import { allow, assertCustomerAccess, customerScope, principalOf } from '../auth';
+import { evaluateSegment, listCustomers } from '../../db/segments';
+import { segmentChanged } from '../../domain/messages';
+import { SEGMENTS } from '../../domain/segments';
+import { RISK_TIERS } from '../../domain/types';
+import { z } from 'zod';
 import { parse } from '../errors';
 import { seesSurveyLinks, withoutSurveyLinks } from '../redact';
 import { CustomerProfileSchema } from '../outreach-schemas';
@@ -15,6 +20,13 @@ import { NotFoundError } from '../../domain/errors';
 import { isCustomerId } from '../../domain/ids';
 import type { ErasureResult } from '../erasure';
 import type { JourneyGateway } from '../journeys';
+
+const CustomerListQuery = z.strictObject({
+  segment: z.enum(SEGMENTS.map((d) => d.id) as [string, ...string[]]).optional(),
+  tier: z.enum(RISK_TIERS).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(500).optional(),
+});
 
 export function createCustomersRouter({
   db,
@@ -28,6 +40,12 @@ export function createCustomersRouter({
   erase: (customerId: string, actor: string) => Promise<ErasureResult | null>;
 }) {
   const router = Router();
+
+  // Customers by risk segment and tier, in id order (a key limited to customers sees only those).
+  router.get('/', allow('operator'), async (req, res) => {
+    const { limit, cursor, ...filter } = parse(CustomerListQuery, req.query, 'query');
+    res.json(await listCustomers(db, { ...filter, ...(customerScope(res) ? { customerIds: customerScope(res) } : {}) }, limit, cursor));
+  });
 
   // The live risk profile comes from the running journey; an idle customer's from its last snapshot.
   router.get('/:id', allow('operator'), async (req, res) => {
@@ -69,12 +87,19 @@ export function createCustomersRouter({
           email: b.email ?? null,
           locale: b.locale ?? null,
           timeZone: b.timeZone ?? null,
+          jurisdiction: b.jurisdiction ?? null,
+          customerType: b.customerType ?? null,
           consents: b.consents ?? DEFAULT_CONSENTS,
           consentSource: b.consentSource ?? `api-key:${principalOf(res).name}`,
         });
         await audit.record(trx, profileAuditEvents(principalOf(res).name, customerId, before, written.profile));
-        return written;
+        // Jurisdiction and customer type are segment criteria: judge the segment again.
+        const judged = await evaluateSegment(trx, audit, customerId);
+        return { ...written, judged, profile: (await getProfile(trx, customerId))! };
       });
+      if (profile.segment && (await journeys.isRunning(journeys.workflowIdOf(customerId)))) {
+        await journeys.signalWorkflow(journeys.workflowIdOf(customerId), segmentChanged, profile.segment.id);
+      }
       res.status(created ? 201 : 200).json(profile);
     } catch (err) {
       if ((err as { code?: string }).code === '23505') {
