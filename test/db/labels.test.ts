@@ -7,6 +7,7 @@ describe('feedback loop: survey answers become labels', () => {
 
   it('labels survey comments by their NPS score, in the training format, skipping answers without a comment', async () => {
     const customerId = uniqueCustomer('labels');
+    await api.http.put(`/v1/customers/${customerId}`).send({ consents: { training: true } }).expect(201); // only with consent to training
     const survey = (id: string, nps: number, text?: string) => ({ id: `${customerId}-${id}`, customerId, type: 'survey_response', language: 'de', metadata: { nps }, ...(text ? { text } : {}) });
     await api.http
       .post('/v1/signals/batch')
