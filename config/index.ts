@@ -8,6 +8,7 @@ import type { SalesforceConfig } from '../integrations/salesforce';
 import type { TwilioConfig } from '../integrations/sms';
 import { DEFAULT_WINDOW_THRESHOLDS, type WindowThresholds } from '../domain/windows';
 import { parseMasterKeys, type MasterKey } from '../privacy/data-keys';
+import { DEFAULT_RETENTION_INTERVAL_MINUTES, DEFAULT_RETENTION_POLICY, RETENTION_ENV, RETENTION_KINDS, type RetentionKind, type RetentionPolicy } from '../domain/retention';
 
 export interface Config {
   port: number;
@@ -47,8 +48,12 @@ export interface Config {
    * null until `npm start` makes one for its embedded default. Origins the codec endpoint answers (CORS).
    */
   codec: { masterKeys: MasterKey[] | null; corsOrigins: string[] };
+  /** Risk segments: how often customers judged under older criteria are looked for (a Temporal Schedule). */
+  segments: { refreshMinutes: number };
   /** Live alert streams: at most this many open per key, and at most this many events replayed after Last-Event-ID. */
   stream: { maxPerKey: number; maxReplay: number };
+  /** Days to keep each kind of data (0: forever) and how often the `retention-purge` schedule enforces them (README "Retention"). */
+  retention: { policy: RetentionPolicy; intervalMinutes: number };
 }
 
 export interface RateLimitConfig {
@@ -175,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outreach: outreachPolicy(env),
     thresholds: {
       churnMin: num(env, 'RULE_CHURN_MIN', DEFAULT_THRESHOLDS.churnMin, { min: 0, max: 1 }),
+      churnAloneMin: num(env, 'RULE_CHURN_ALONE_MIN', DEFAULT_THRESHOLDS.churnAloneMin ?? 0.8, { min: 0, max: 1 }),
       sentimentMax: num(env, 'RULE_SENTIMENT_MAX', DEFAULT_THRESHOLDS.sentimentMax, { min: -1, max: 1 }),
       legalMin: num(env, 'RULE_LEGAL_MIN', DEFAULT_THRESHOLDS.legalMin, { min: 0, max: 1 }),
       moderate: { churn: moderate, escalation: moderate, legal: moderate, reputation: moderate, financial: moderate },
@@ -197,10 +203,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((s) => s.trim())
         .filter(Boolean),
     },
+    segments: { refreshMinutes: num(env, 'SEGMENTS_REFRESH_MINUTES', 60, { min: 1 }) },
     stream: {
       maxPerKey: num(env, 'STREAM_MAX_PER_KEY', 5, { min: 1 }),
       maxReplay: num(env, 'STREAM_MAX_REPLAY', 1000, { min: 0, max: 100_000 }),
     },
+    retention: retention(env),
     windows: {
       thresholds: {
         ...DEFAULT_WINDOW_THRESHOLDS,
@@ -212,6 +220,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxIdleMs: num(env, 'WINDOW_MAX_IDLE_MS', 5000, { min: 50 }),
       batchSize: num(env, 'WINDOW_BATCH_SIZE', 2000, { min: 1 }),
     },
+  };
+}
+
+/** Webhook receipts younger than this are kept whatever the setting: providers redeliver within a day. */
+export const MIN_WEBHOOK_RECEIPT_DAYS = 2;
+
+function retention(env: NodeJS.ProcessEnv): Config['retention'] {
+  const days = Object.fromEntries(
+    RETENTION_KINDS.map((k) => [k, num(env, RETENTION_ENV[k], DEFAULT_RETENTION_POLICY.days[k], { min: 0 })]),
+  ) as Record<RetentionKind, number>;
+  // Receipts are what makes a redelivered webhook a no-op: purging them sooner than a provider may
+  // redeliver (Twilio retries within hours, Salesforce outbound messages for up to 24 hours) would
+  // apply a delivery twice.
+  if (days.webhookReceipts > 0 && days.webhookReceipts < MIN_WEBHOOK_RECEIPT_DAYS) {
+    throw new ConfigError(RETENTION_ENV.webhookReceipts, `must be 0 (keep forever) or at least ${MIN_WEBHOOK_RECEIPT_DAYS} days: receipts make webhook redeliveries idempotent`);
+  }
+  return {
+    policy: { days, batchSize: num(env, 'RETENTION_BATCH_SIZE', DEFAULT_RETENTION_POLICY.batchSize, { min: 1, max: 50_000 }) },
+    intervalMinutes: num(env, 'RETENTION_INTERVAL_MINUTES', DEFAULT_RETENTION_INTERVAL_MINUTES, { min: 1, max: 7 * 24 * 60 }),
   };
 }
 
