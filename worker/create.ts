@@ -3,6 +3,9 @@ import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@tem
 import { createActivities, type ActivityDeps } from '../activities';
 import { createWindowActivities } from '../activities/windows';
 import { createOutreachActivities, type OutreachDeps } from '../activities/outreach';
+import { createSegmentActivities } from '../activities/segments';
+import { createRetentionActivities } from '../activities/retention';
+import { AuditTrail, DEV_PSEUDONYM_SECRET } from '../db/audit';
 
 /** sms, crm (default: the outbox), surveySecret and publicBaseUrl for the outreach activities. */
 export interface WorkerDeps extends ActivityDeps, Omit<OutreachDeps, 'db'> {
@@ -25,7 +28,13 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath }),
-    activities: { ...createActivities(deps), ...createWindowActivities(deps), ...createOutreachActivities(deps) },
+    activities: {
+      ...createActivities(deps),
+      ...createWindowActivities(deps),
+      ...createOutreachActivities(deps),
+      ...createRetentionActivities({ db: deps.db, audit: new AuditTrail(deps.pseudonymSecret ?? DEV_PSEUDONYM_SECRET) }),
+      ...createSegmentActivities(deps),
+    },
     // Journeys are many and mostly idle: cache the busy ones, not all of them. The cache is
     // what bounds the worker's memory, whatever the number of customers.
     maxCachedWorkflows: deps.maxCachedWorkflows ?? 500,

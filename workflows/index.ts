@@ -2,3 +2,5 @@
 export { customerJourneyWorkflow } from './journey';
 export { windowRulesWorkflow } from './windows';
 export { outreachWorkflow } from './outreach';
+export { retentionPurgeWorkflow } from './retention';
+export { segmentRefreshWorkflow } from './segments';
