@@ -15,6 +15,8 @@ import { createWorker } from '../worker/create';
 import { createIntegrations, describeIntegrations } from '../integrations';
 import { ensureSearchAttributes } from '../worker/search-attributes';
 import { ensureWindowRules } from '../worker/window-rules';
+import { ensureRetentionSchedule } from '../worker/retention-schedule';
+import { ensureSegmentsSchedule } from '../worker/segments-schedule';
 import { createCodec } from '../privacy';
 import { parseMasterKeys } from '../privacy/data-keys';
 import { startDevServer } from './temporal-cli';
@@ -117,6 +119,8 @@ async function run() {
     });
     const running = worker.run();
     await ensureWindowRules(client, config);
+    await ensureRetentionSchedule(client, config);
+    await ensureSegmentsSchedule(client, config);
     cleanup.push(async () => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;

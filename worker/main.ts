@@ -9,6 +9,8 @@ import { createWorker } from './create';
 import { createIntegrations, describeIntegrations } from '../integrations';
 import { ensureSearchAttributes } from './search-attributes';
 import { ensureWindowRules } from './window-rules';
+import { ensureRetentionSchedule } from './retention-schedule';
+import { ensureSegmentsSchedule } from './segments-schedule';
 
 async function run() {
   const config = loadConfig();
@@ -20,7 +22,11 @@ async function run() {
   try {
     const added = await ensureSearchAttributes(admin, config.temporal.namespace);
     if (added.length) log.info({ added }, 'registered search attributes');
-    await ensureWindowRules(new Client({ connection: admin, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [codec] } }), config);
+    const client = new Client({ connection: admin, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [codec] } });
+    await ensureWindowRules(client, config);
+    const schedule = await ensureRetentionSchedule(client, config);
+    await ensureSegmentsSchedule(client, config);
+    log.info({ schedule, intervalMinutes: config.retention.intervalMinutes, days: config.retention.policy.days }, 'retention-purge schedule');
   } finally {
     await admin.close();
   }
