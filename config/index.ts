@@ -231,7 +231,7 @@ function retention(env: NodeJS.ProcessEnv): Config['retention'] {
     RETENTION_KINDS.map((k) => [k, num(env, RETENTION_ENV[k], DEFAULT_RETENTION_POLICY.days[k], { min: 0 })]),
   ) as Record<RetentionKind, number>;
   // Receipts are what makes a redelivered webhook a no-op: purging them sooner than a provider may
-  // redeliver (Twilio retries within hours, Salesforce outbound messages for up to 24 hours) would
+  // redeliver (within hours; Salesforce outbound messages retry for up to 24 hours) would
   // apply a delivery twice.
   if (days.webhookReceipts > 0 && days.webhookReceipts < MIN_WEBHOOK_RECEIPT_DAYS) {
     throw new ConfigError(RETENTION_ENV.webhookReceipts, `must be 0 (keep forever) or at least ${MIN_WEBHOOK_RECEIPT_DAYS} days: receipts make webhook redeliveries idempotent`);
