@@ -76,7 +76,7 @@ export async function putProfile(db: Db, customerId: string, p: ProfileInput): P
     profile_updated_at: db.fn.now(),
   };
   return db.transaction(async (trx) => {
-    const existed = await trx('customers').where({ id: customerId }).forUpdate().first('id', 'consents', 'consent_details');
+    const existed = await trx('customers').where({ id: customerId }).forUpdate().first('id', 'consents', 'consent_details', 'profile_updated_at');
     const before: Consents = { ...DEFAULT_CONSENTS, ...(existed?.consents ?? {}) };
     const details: Partial<Record<Purpose, ConsentRecord>> = { ...(existed?.consent_details ?? {}) };
     const at = new Date().toISOString();
@@ -88,7 +88,8 @@ export async function putProfile(db: Db, customerId: string, p: ProfileInput): P
       .onConflict('id')
       .merge({ ...cols, consent_details: JSON.stringify(details), updated_at: db.fn.now() })
       .returning('*');
-    return { profile: fromRow(row), created: !existed };
+    // Created: the customer had no profile yet (a row may exist already, from their signals).
+    return { profile: fromRow(row), created: !existed?.profile_updated_at };
   });
 }
 

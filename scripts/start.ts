@@ -21,20 +21,11 @@ import { createCodec } from '../privacy';
 import { parseMasterKeys } from '../privacy/data-keys';
 import { startDevServer } from './temporal-cli';
 
-/** A random 32-byte key in base64, kept in the data folder like localSecret. */
-function localKey(dataDir: string, name: string): string {
+/** 32 random bytes kept in the data folder (made on first use, readable by its owner only). */
+function localSecret(dataDir: string, name: string, encoding: 'base64url' | 'base64' = 'base64url'): string {
   const file = path.join(dataDir, name);
   if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  const key = randomBytes(32).toString('base64');
-  fs.writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  return key;
-}
-
-/** A random secret kept in the data folder (created on first use, readable by its owner only). */
-function localSecret(dataDir: string, name: string): string {
-  const file = path.join(dataDir, name);
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  const secret = randomBytes(32).toString('base64url');
+  const secret = randomBytes(32).toString(encoding);
   fs.writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
 }
@@ -89,7 +80,7 @@ async function run() {
     const embedded = !config.temporal.address || !config.databaseUrl;
     if (embedded && config.survey.isDevSecret) config.survey = { secret: localSecret(config.dataDir, 'survey-secret'), isDevSecret: false };
     if (embedded && !config.pseudonymSecret) config.pseudonymSecret = localSecret(config.dataDir, 'pseudonym-secret');
-    if (embedded && !config.codec.masterKeys) config.codec = { ...config.codec, masterKeys: parseMasterKeys(`local:${localKey(config.dataDir, 'codec-master-key')}`) };
+    if (embedded && !config.codec.masterKeys) config.codec = { ...config.codec, masterKeys: parseMasterKeys(`local:${localSecret(config.dataDir, 'codec-master-key', 'base64')}`) };
     if (!embedded) assertDeployable(config);
     const codec = createCodec(db, config.codec.masterKeys);
     const keyLines: string[] = [];
