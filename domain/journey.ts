@@ -40,6 +40,18 @@ export function skipSignal(state: JourneySnapshot, signal: CustomerSignal): Jour
   return { ...state, recentSignalIds: [...state.recentSignalIds, signal.id].slice(-RECENT_SIGNAL_IDS), signalsProcessed: state.signalsProcessed + 1 };
 }
 
+/**
+ * Legal first: a legal threat is suppressed only into a legal_threat alert that is still open.
+ * Once that alert is resolved, the cooldown no longer counts for legal threats, so a repeated one
+ * opens a new alert, and with it the legal hold on automated outreach, instead of being counted
+ * on a closed alert while outreach texts the customer.
+ */
+function cooldownsFor(state: JourneySnapshot): JourneySnapshot['cooldowns'] {
+  if (!state.cooldowns.legal_threat || state.openAlerts.some((o) => o.type === 'legal_threat')) return state.cooldowns;
+  const { legal_threat: _resolved, ...rest } = state.cooldowns;
+  return rest;
+}
+
 /** Applies one analysed signal: evaluates the per-signal rules, dedups by cooldown, remembers it. */
 export function applySignal(
   state: JourneySnapshot,
@@ -50,7 +62,7 @@ export function applySignal(
 ): StepResult {
   const at = Date.parse(signal.occurredAt);
   const hits = evaluatePerSignalRules(a, thresholds);
-  const decision = applyCooldown(hits, at, state.cooldowns, thresholds.cooldownMinutes);
+  const decision = applyCooldown(hits, at, cooldownsFor(state), thresholds.cooldownMinutes);
   const alerts: AlertDraft[] = decision.fire.map((h) => ({
     type: h.type,
     severity: h.severity,

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { eventually, h, startApi, uniqueCustomer, waitProcessed } from '../harness';
+import { journeyWorkflowId, riskProfileQuery } from '../../domain/messages';
 import { ANGRY, CRM_TOKEN, linkIn, outreachOf, outreachStatus, putCustomer, startRig, waitForSms, waitOutreachDone, type Rig } from './rig';
 
 const escalationOf = (rig: Rig, customerId: string) =>
@@ -98,6 +99,28 @@ describe('outreach: deadline, reminder, escalation chain, CRM closure', () => {
     await rig.ops.post(`/v1/alerts/${legal[0].id}/resolve`).send({ note: 'settled' }).expect(200);
     await rig.http.post('/v1/signals').send({ customerId, type: 'support_ticket', text: ANGRY[2], language: 'en' }).expect(202);
     await waitForSms(rig, phone, 1);
+  });
+
+  it('legal first, repeated: a new legal threat within 24 h of a resolved one opens a new legal alert, and no outreach starts', async () => {
+    const customerId = uniqueCustomer('legal-again');
+    const phone = await putCustomer(rig, customerId);
+    const threat = { customerId, type: 'support_ticket', language: 'en', text: 'I have instructed my attorney to file a lawsuit against you. Cancel everything, this is outrageous.' };
+    // Three hours ago in event time, so the next threat (now) is well within its 24 h cooldown.
+    await rig.http.post('/v1/signals').send({ ...threat, occurredAt: new Date(Date.now() - 3 * 3600_000).toISOString() }).expect(202);
+    await waitProcessed(customerId, 1);
+    const [first] = (await rig.http.get('/v1/alerts').query({ customerId, type: 'legal_threat' })).body.items;
+    await rig.ops.post(`/v1/alerts/${first.id}/resolve`).send({ note: 'settled' }).expect(200);
+    const journey = h().client.workflow.getHandle(journeyWorkflowId(customerId));
+    await eventually(async () => !(await journey.query(riskProfileQuery)).openAlerts.some((a) => a.id === first.id), 10_000, 'journey to drop the resolved alert');
+
+    await rig.http.post('/v1/signals').send({ ...threat, text: `${threat.text} My lawyer will see you in court.` }).expect(202);
+    await waitProcessed(customerId, 2);
+    const open = (await rig.http.get('/v1/alerts').query({ customerId, type: 'legal_threat', status: 'active' })).body.items;
+    expect(open, 'an open legal_threat alert holds outreach back').to.have.length(1);
+    expect(open[0].id).not.to.equal(first.id);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(rig.twilio.messages.filter((m) => m.to === phone), 'no SMS under the legal hold').to.have.length(0);
+    expect(await outreachOf(rig, customerId)).to.have.length(0);
   });
 });
 
