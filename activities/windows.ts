@@ -8,6 +8,7 @@ import {
   BUCKET_MS,
   HOUR_MS,
   bucketStart,
+  countsForGeo,
   evaluateCliff,
   evaluateVolume,
   findGeoCluster,
@@ -45,6 +46,7 @@ interface Claimed {
   type: string;
   sentiment: number;
   scored: boolean;
+  label: string;
   rootCause: string | null;
   location: { lat: number; lon: number } | null;
 }
@@ -68,7 +70,7 @@ export function createWindowActivities({ db }: { db: Db }) {
           .limit(batchSize)
           .forUpdate('s')
           .skipLocked()
-          .select('a.signal_id', 'a.sentiment', 'a.root_cause', 'a.upstream_fields', 's.occurred_at', 's.location', 's.type', 's.text');
+          .select('a.signal_id', 'a.sentiment', 'a.label', 'a.root_cause', 'a.upstream_fields', 's.occurred_at', 's.location', 's.type', 's.text');
 
         const claimed: Claimed[] = rows.map((r: Record<string, any>) => ({
           signalId: r.signal_id,
@@ -77,11 +79,13 @@ export function createWindowActivities({ db }: { db: Db }) {
           sentiment: r.sentiment,
           // Only signals with text or an upstream sentiment have a sentiment worth averaging.
           scored: Boolean(r.text) || (r.upstream_fields as string[]).includes('sentiment'),
+          label: r.label,
           rootCause: r.root_cause,
           location: r.location,
         }));
+        // Only complaints about a real cause become points of the geo rule.
         const points: GeoPointSignal[] = claimed
-          .filter((c) => c.location && c.rootCause)
+          .filter((c) => c.location && countsForGeo(c))
           .map((c) => ({ signalId: c.signalId, rootCause: c.rootCause!, lat: c.location!.lat, lon: c.location!.lon, at: c.at }));
         if (claimed.length) {
           await foldIntoBuckets(trx, claimed);
@@ -181,7 +185,7 @@ export function createWindowActivities({ db }: { db: Db }) {
               key: `${cluster.rootCause}@${area}`,
               dedupId: `geo_concentration/${cluster.rootCause}/${area}/${iso(hourStart(cluster.windowStart))}`,
               evidence: { ...cluster, count: cluster.signalIds.length, windowStart: iso(cluster.windowStart), windowEnd: iso(cluster.windowEnd) },
-              metadata: { eventTime: iso(cluster.windowStart), rootCause: cluster.rootCause, rule: '≥ 5 signals, same root cause, within 50 km, within 2 hours' },
+              metadata: { eventTime: iso(cluster.windowStart), rootCause: cluster.rootCause, rule: '≥ 5 complaints, same root cause, within 50 km of each other, within 2 hours' },
             },
             cluster.centre,
           );
@@ -244,10 +248,15 @@ async function nearbyPoints(db: Db, seed: GeoPointSignal, t: WindowThresholds): 
   const span = t.geoWindowMinutes * 60_000;
   const dLat = t.geoRadiusKm / 111;
   const dLon = t.geoRadiusKm / (111 * Math.max(0.01, Math.cos((seed.lat * Math.PI) / 180)));
-  const rows = await db('window_points')
-    .where('root_cause', seed.rootCause)
-    .whereBetween('occurred_at', [new Date(seed.at - span), new Date(seed.at + span)])
-    .whereBetween('lat', [seed.lat - dLat, seed.lat + dLat])
-    .whereBetween('lon', [seed.lon - dLon, seed.lon + dLon]);
-  return rows.map((r: Record<string, any>) => ({ signalId: r.signal_id, rootCause: r.root_cause, lat: r.lat, lon: r.lon, at: new Date(r.occurred_at).getTime() }));
+  // Joined with the analyses so points stored before only complaints were kept are judged the same way.
+  const rows = await db('window_points as p')
+    .join('analyses as a', 'a.signal_id', 'p.signal_id')
+    .where('p.root_cause', seed.rootCause)
+    .whereBetween('p.occurred_at', [new Date(seed.at - span), new Date(seed.at + span)])
+    .whereBetween('p.lat', [seed.lat - dLat, seed.lat + dLat])
+    .whereBetween('p.lon', [seed.lon - dLon, seed.lon + dLon])
+    .select('p.signal_id', 'p.root_cause', 'p.lat', 'p.lon', 'p.occurred_at', 'a.label');
+  return rows
+    .filter((r: Record<string, any>) => countsForGeo({ label: r.label, rootCause: r.root_cause }))
+    .map((r: Record<string, any>) => ({ signalId: r.signal_id, rootCause: r.root_cause, lat: r.lat, lon: r.lon, at: new Date(r.occurred_at).getTime() }));
 }

@@ -1,6 +1,6 @@
 import type { GeoPoint } from './types';
 
-const EARTH_RADIUS_KM = 6371.0088;
+export const EARTH_RADIUS_KM = 6371.0088;
 const rad = (deg: number) => (deg * Math.PI) / 180;
 
 /** Great-circle distance in kilometres (haversine). */

@@ -1,6 +1,6 @@
 // The window rules (DESIGN.md §2, rules 5-7), in event time. Pure: the activity feeds them
 // five-minute buckets and located points read from the database.
-import { distanceKm } from './geo';
+import { distanceKm, EARTH_RADIUS_KM } from './geo';
 import type { GeoPoint } from './types';
 
 export const BUCKET_MS = 5 * 60_000;
@@ -150,34 +150,81 @@ export interface GeoCluster {
   rootCause: string;
   centre: GeoPoint;
   radiusKm: number;
+  /** The largest distance between two members: never more than geoRadiusKm. */
+  diameterKm: number;
   windowStart: number;
   windowEnd: number;
   signalIds: string[];
 }
 
 /**
- * geo_concentration around `seed`: the signals with its root cause within geoRadiusKm of it,
- * and among those the largest group inside one geoWindowMinutes window that contains the seed.
- * Fires at geoMinCount. Late arrivals work: the window may lie before or after the seed.
+ * Whether a located signal takes part in geo_concentration: a complaint (labelled negative) with
+ * a root cause to act on. Praise, neutral remarks and the catch-all `other` never cluster.
+ */
+export function countsForGeo(a: { label: string; rootCause: string | null }): boolean {
+  return a.label === 'negative' && !!a.rootCause && a.rootCause !== 'other';
+}
+
+/**
+ * geo_concentration around `seed`: signals with its root cause, all within geoRadiusKm of each
+ * other (not only of the seed) and inside one geoWindowMinutes window that contains the seed.
+ * For each such window, members are taken nearest the seed first, each only if it is within
+ * geoRadiusKm of every member taken so far; the largest group wins. Greedy, so an unusual layout
+ * may be under-counted, never over-counted. Fires at geoMinCount. Late arrivals work: the window
+ * may lie before or after the seed.
  */
 export function findGeoCluster(seed: GeoPointSignal, candidates: readonly GeoPointSignal[], t: WindowThresholds): GeoCluster | null {
   const span = t.geoWindowMinutes * 60_000;
   const near = candidates
-    .filter((c) => c.rootCause === seed.rootCause && Math.abs(c.at - seed.at) <= span && distanceKm(seed, c) <= t.geoRadiusKm)
-    .sort((a, b) => a.at - b.at || a.signalId.localeCompare(b.signalId));
-  if (!near.some((c) => c.signalId === seed.signalId)) near.push(seed), near.sort((a, b) => a.at - b.at);
-  let best: GeoPointSignal[] = [];
-  for (let i = 0, j = 0; j < near.length; j++) {
-    while (near[j].at - near[i].at > span) i++;
-    const group = near.slice(i, j + 1);
-    if (group.length > best.length && group.some((g) => g.signalId === seed.signalId)) best = group;
+    .filter((c) => c.signalId !== seed.signalId && c.rootCause === seed.rootCause && Math.abs(c.at - seed.at) <= span)
+    .map((c) => ({ c, d: distanceKm(seed, c) }))
+    .filter((x) => x.d <= t.geoRadiusKm)
+    .sort((a, b) => a.d - b.d || a.c.at - b.c.at || a.c.signalId.localeCompare(b.c.signalId))
+    .map((x) => x.c);
+  // Who is within geoRadiusKm of whom, once, as bitsets (index 0 is the seed, near to all).
+  const pts = [seed, ...near];
+  const words = Math.ceil(pts.length / 32);
+  const close = new Uint32Array(pts.length * words);
+  const link = (i: number, j: number) => (close[i * words + (j >>> 5)] |= 1 << (j & 31));
+  // Unit vectors: the dot product decides quickly; haversine only right at the boundary.
+  const unit = pts.map((p) => {
+    const [la, lo] = [(p.lat * Math.PI) / 180, (p.lon * Math.PI) / 180];
+    return [Math.cos(la) * Math.cos(lo), Math.cos(la) * Math.sin(lo), Math.sin(la)];
+  });
+  const cosR = Math.cos(t.geoRadiusKm / EARTH_RADIUS_KM);
+  const within = (i: number, j: number) => {
+    const dot = unit[i][0] * unit[j][0] + unit[i][1] * unit[j][1] + unit[i][2] * unit[j][2];
+    return Math.abs(dot - cosR) > 1e-9 ? dot > cosR : distanceKm(pts[i], pts[j]) <= t.geoRadiusKm;
+  };
+  for (let i = 0; i < pts.length; i++) {
+    for (let j = i + 1; j < pts.length; j++) if (i === 0 || within(i, j)) link(i, j), link(j, i);
+  }
+  // The windows that contain the seed start at the seed or at a candidate up to one span before it.
+  const starts = [...new Set([seed.at, ...near.filter((c) => c.at < seed.at).map((c) => c.at)])].sort((a, b) => a - b);
+  let best: GeoPointSignal[] = [seed];
+  for (const start of starts) {
+    const inWindow = (p: GeoPointSignal) => p.at >= start && p.at <= start + span;
+    if (near.filter(inWindow).length + 1 <= best.length) continue;
+    // `open` holds the points still within reach of every member taken so far.
+    const open = close.slice(0, words);
+    const members = [seed];
+    for (let i = 1; i < pts.length; i++) {
+      if (!inWindow(pts[i]) || !(open[i >>> 5] & (1 << (i & 31)))) continue;
+      members.push(pts[i]);
+      for (let w = 0; w < words; w++) open[w] &= close[i * words + w];
+    }
+    if (members.length > best.length) best = members;
   }
   if (best.length < t.geoMinCount) return null;
+  best.sort((a, b) => a.at - b.at || a.signalId.localeCompare(b.signalId));
   const centre = { lat: round(mean(best.map((b) => b.lat)), 4), lon: round(mean(best.map((b) => b.lon)), 4) };
+  let diameter = 0;
+  for (let i = 0; i < best.length; i++) for (let j = i + 1; j < best.length; j++) diameter = Math.max(diameter, distanceKm(best[i], best[j]));
   return {
     rootCause: seed.rootCause,
     centre,
     radiusKm: round(Math.max(...best.map((b) => distanceKm(centre, b))), 1),
+    diameterKm: round(diameter, 1),
     windowStart: best[0].at,
     windowEnd: best[best.length - 1].at,
     signalIds: best.map((b) => b.signalId),

@@ -1,10 +1,12 @@
 import { expect } from 'chai';
+import { distanceKm } from '../../domain/geo';
 import {
   BUCKET_MS,
   DEFAULT_WINDOW_THRESHOLDS as T,
   HOUR_MS,
   evaluateCliff,
   evaluateVolume,
+  countsForGeo,
   findGeoCluster,
   inCooldown,
   recordFiring,
@@ -74,7 +76,7 @@ describe('sentiment_cliff (1-hour average vs long-term baseline)', () => {
   });
 });
 
-describe('geo_concentration (≥ 5, same root cause, 50 km, 2 hours)', () => {
+describe('geo_concentration (≥ 5 complaints, same root cause, within 50 km of each other, 2 hours)', () => {
   const berlin = { lat: 52.52, lon: 13.405 };
   const point = (i: number, minutes: number, dLat = 0, rootCause = 'network_outage'): GeoPointSignal => ({
     signalId: `g${i}`,
@@ -106,6 +108,46 @@ describe('geo_concentration (≥ 5, same root cause, 50 km, 2 hours)', () => {
     const pts = [0, 20, 40, 60].map((m, i) => point(i, m));
     const late = point(9, 10);
     expect(findGeoCluster(late, [...pts, late], T)?.signalIds).to.have.length(5);
+  });
+
+  it('needs every member within 50 km of every other, not only of the seed', () => {
+    // A line north–south through the seed, 22 km apart: all within 45 km of the seed, 89 km end to end.
+    const pts = [-2, -1, 0, 1, 2].map((k, i) => point(i, i * 10, k * 0.2));
+    expect(distanceKm(pts[0], pts[4])).to.be.above(80);
+    expect(findGeoCluster(pts[2], pts, T), 'seeded in the middle').to.equal(null);
+    expect(findGeoCluster(pts[0], pts, T), 'seeded at the end').to.equal(null);
+  });
+
+  it('still takes members up to 50 km apart (not only a 25 km disk)', () => {
+    // Corners of a triangle with 45 km sides (circumradius 26 km), plus two near the third corner.
+    const a = point(0, 0);
+    const b = { ...point(1, 10), lat: a.lat + 45 / 111.2 };
+    const c = { ...point(2, 20), lat: a.lat + 45 / 111.2 / 2, lon: a.lon + (45 * Math.sqrt(3)) / 2 / (111.2 * Math.cos((a.lat * Math.PI) / 180)) };
+    const pts = [a, b, c, { ...c, signalId: 'g3', at: T0 + 30 * 60_000 }, { ...c, signalId: 'g4', at: T0 + 40 * 60_000 }];
+    const cluster = findGeoCluster(pts[4], pts, T);
+    expect(cluster?.signalIds).to.have.length(5);
+    expect(cluster!.diameterKm).to.be.within(44, 50);
+  });
+
+  it('whatever the layout, a cluster never has two members more than 50 km apart', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    for (let round = 0; round < 200; round++) {
+      const pts = Array.from({ length: 12 }, (_, i) => ({ ...point(i, rnd() * 100), lat: berlin.lat + (rnd() - 0.5) * 1.2, lon: berlin.lon + (rnd() - 0.5) * 1.6 }));
+      const cluster = findGeoCluster(pts[round % 12], pts, T);
+      if (!cluster) continue;
+      const members = pts.filter((p) => cluster.signalIds.includes(p.signalId));
+      for (const p of members) for (const q of members) expect(distanceKm(p, q)).to.be.at.most(T.geoRadiusKm);
+      expect(cluster.diameterKm).to.be.at.most(T.geoRadiusKm);
+    }
+  });
+
+  it('counts only complaints with a root cause: not praise, neutral remarks or the `other` cause', () => {
+    expect(countsForGeo({ label: 'negative', rootCause: 'network_outage' })).to.equal(true);
+    expect(countsForGeo({ label: 'positive', rootCause: 'network_outage' }), 'praise').to.equal(false);
+    expect(countsForGeo({ label: 'neutral', rootCause: 'network_outage' }), 'a question').to.equal(false);
+    expect(countsForGeo({ label: 'negative', rootCause: 'other' }), 'cause unclear').to.equal(false);
+    expect(countsForGeo({ label: 'negative', rootCause: null })).to.equal(false);
   });
 
   it('dedups by root cause and area within the cooldown', () => {

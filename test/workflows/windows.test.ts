@@ -8,6 +8,11 @@ const HOURS = 96;
 const SPIKE_HOUR = 60;
 const CLIFF_HOUR = 80;
 const GEO_HOUR = 40;
+/** Hours with five located signals of one cause near Hamburg that must not cluster. */
+const PRAISE_HOUR = 20;
+const UNCLEAR_HOUR = 30;
+const CHAIN_HOUR = 54;
+const HAMBURG = { lat: 53.55, lon: 10.0 };
 const MOODS = [0.3, 0.1, -0.1, 0.2, 0.0, 0.4, 0.2, 0.1, 0.3, 0.0];
 
 function backfill(runId: string) {
@@ -26,11 +31,19 @@ function backfill(runId: string) {
       const minute = k * 6;
       if (hour === CLIFF_HOUR) add(hour, minute, { analysis: { sentiment: -0.7 } });
       else if (hour === GEO_HOUR && k < 5) {
-        add(hour, minute, { analysis: { sentiment: MOODS[k] }, rootCause: 'network_outage', location: { lat: 52.52 + k * 0.03, lon: 13.4 - k * 0.02 } });
+        // Complaints (negative) about one cause, a few km apart: the planted cluster.
+        add(hour, minute, { analysis: { sentiment: -0.4 }, rootCause: 'network_outage', location: { lat: 52.52 + k * 0.03, lon: 13.4 - k * 0.02 } });
+      } else if (hour === PRAISE_HOUR && k < 5) {
+        add(hour, minute, { analysis: { sentiment: 0.6 }, rootCause: 'network_outage', location: HAMBURG });
+      } else if (hour === UNCLEAR_HOUR && k < 5) {
+        add(hour, minute, { analysis: { sentiment: -0.4 }, rootCause: 'other', location: HAMBURG });
+      } else if (hour === CHAIN_HOUR && k < 5) {
+        // A north–south line 22 km apart: each within 45 km of the middle one, 89 km end to end.
+        add(hour, minute, { analysis: { sentiment: -0.4 }, rootCause: 'network_outage', location: { lat: HAMBURG.lat + (k - 2) * 0.2, lon: HAMBURG.lon } });
       } else add(hour, minute, { analysis: { sentiment: MOODS[k] } });
     }
     // Regional noise: the same cause far apart never clusters.
-    if (hour % 12 === 0) add(hour, 3, { analysis: { sentiment: 0 }, rootCause: 'network_outage', location: { lat: 48.14 + hour * 0.1, lon: 11.58 } });
+    if (hour % 12 === 0) add(hour, 3, { analysis: { sentiment: -0.4 }, rootCause: 'network_outage', location: { lat: 48.14 + hour * 0.1, lon: 11.58 } });
   }
   for (let k = 0; k < 40; k++) add(SPIKE_HOUR, k, { analysis: { sentiment: MOODS[k % 10] } });
   return signals;
@@ -83,6 +96,7 @@ describe('window rules on a backfill (event time)', () => {
     expect(geo.evidence.count).to.equal(5);
     expect(geo.evidence.centre.lat).to.be.closeTo(52.58, 0.05);
     expect(geo.evidence.radiusKm).to.be.below(50);
+    expect(geo.evidence.diameterKm).to.be.at.most(50);
     expect(geo.key).to.match(/^network_outage@52\.\d,13\.\d$/);
 
     // The same days again: every signal is recognised, nothing new fires.
