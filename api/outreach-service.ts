@@ -33,8 +33,9 @@ export function createOutreachService({ db, journeys, ingest }: { db: Db; journe
           customerId: outreach.customerId,
           type: 'survey_response',
           channel: via === 'sms' ? 'sms' : 'survey',
-          ...(answer.comment ? { text: answer.comment } : {}),
-          language: localeOf(profile?.locale),
+          // A comment's language is detected from the comment (people answer in their own language,
+          // whatever the profile says); without one the profile's locale is the survey's language.
+          ...(answer.comment ? { text: answer.comment } : { language: localeOf(profile?.locale) }),
           occurredAt: answer.answeredAt,
           // Without a comment there is no text to analyse: the score stands for the sentiment.
           ...(answer.comment ? {} : { analysis: { sentiment: npsSentiment(score) } }),

@@ -97,4 +97,19 @@ describe('outreach: angry customer → SMS survey → escalation → resolution'
     expect(done.escalation).to.equal(null);
     expect(done.resolvedBy).to.equal('customer');
   });
+
+  it('a survey comment is analysed in its own language, not the profile’s locale', async () => {
+    const customerId = uniqueCustomer('comment-de');
+    const phone = await putCustomer(rig, customerId, { locale: 'en' });
+    await rig.http.post('/v1/signals').send({ customerId, type: 'support_ticket', text: ANGRY[0], language: 'en' }).expect(202);
+    const [sms] = await waitForSms(rig, phone);
+    const comment = 'Danke, jetzt funktioniert es wieder. Aber ich habe drei Tage auf eine Antwort gewartet.';
+    await rig.http.post(`/v1/surveys/${linkIn(sms.body).path.slice(3)}`).send({ score: 9, comment }).expect(201);
+    const survey = await eventually(async () => {
+      const r = await rig.http.get(`/v1/signals/${encodeURIComponent(`survey/${customerId}/1`)}`);
+      return r.status === 200 && r.body.analysis ? r.body : null;
+    }, 15_000, 'survey_response signal analysed');
+    expect(survey.signal.text).to.equal(comment);
+    expect(survey.analysis.language).to.equal('de');
+  });
 });
