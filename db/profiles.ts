@@ -58,7 +58,8 @@ export const contactOf = (p: CustomerProfile): ContactProfile => ({
 
 export async function getProfile(db: Db, customerId: string): Promise<CustomerProfile | null> {
   const row = await db('customers').where({ id: customerId }).first();
-  return row ? fromRow(row) : null;
+  // A row the platform made itself (a journey's memory, a segment) is not a profile.
+  return row && (row.profile_updated_at || row.external_id) ? fromRow(row) : null;
 }
 
 /** Replaces the profile (PUT); the STOP opt-out is kept, only UNSTOP lifts it. */

@@ -158,3 +158,9 @@ export async function listCustomers(db: Db, f: { segment?: string; tier?: string
     nextCursor: rows.length > limit ? encodeCursor(page[page.length - 1].id) : null,
   };
 }
+
+/** The customer's stored segment, the criteria version that put them there and when; null before the first judgement. */
+export async function segmentOf(db: Db, customerId: string): Promise<{ id: string; version: string; at: string } | null> {
+  const r = await db('customers').where({ id: customerId }).first('segment', 'segment_version', 'segment_at');
+  return r?.segment ? { id: r.segment, version: r.segment_version, at: new Date(r.segment_at).toISOString() } : null;
+}

@@ -8,7 +8,7 @@ import type { AuditEvent, AuditTrail } from '../../db/audit';
 import { ConflictError } from '../../domain/errors';
 import { DEFAULT_CONSENTS } from '../../domain/consent';
 import { allow, assertCustomerAccess, customerScope, principalOf } from '../auth';
-import { evaluateSegment, listCustomers } from '../../db/segments';
+import { evaluateSegment, listCustomers, segmentOf } from '../../db/segments';
 import { segmentChanged } from '../../domain/messages';
 import { SEGMENTS } from '../../domain/segments';
 import { RISK_TIERS } from '../../domain/types';
@@ -63,6 +63,7 @@ export function createCustomersRouter({
       id: customerId,
       workflowId,
       profile,
+      segment: await segmentOf(db, customerId),
       journeyRunning: live !== null,
       signalCount: Number(signals?.n ?? 0),
       openAlerts: await openAlertsOf(db, customerId),

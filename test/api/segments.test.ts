@@ -15,7 +15,8 @@ describe('risk segments', () => {
     await api.http.post('/v1/signals').send({ customerId, type: 'feedback', language: 'en', text: 'My lawyer will sue you over this invoice.' }).expect(202);
     await waitProcessed(customerId, 1);
     const customer = (await api.http.get(`/v1/customers/${customerId}`).expect(200)).body;
-    expect(customer.profile.segment).to.include({ id: 'legal_hold', version: SEGMENT_CRITERIA_VERSION });
+    expect(customer.segment).to.include({ id: 'legal_hold', version: SEGMENT_CRITERIA_VERSION });
+    expect(customer.profile.segment, 'the profile shows it too').to.deep.equal(customer.segment);
     expect(customer.profile).to.include({ jurisdiction: 'DE', customerType: 'consumer' });
 
     const handle = h().client.workflow.getHandle(journeyWorkflowId(customerId));
@@ -42,7 +43,7 @@ describe('risk segments', () => {
     await api.http.post(`/v1/alerts/${alert.id}/resolve`).send({ note: 'settled' }).expect(200);
     await api.http.post('/v1/signals').send({ customerId, type: 'login' }).expect(202);
     await waitProcessed(customerId, 2);
-    expect((await api.http.get(`/v1/customers/${customerId}`).expect(200)).body.profile.segment.id).to.not.equal('legal_hold');
+    expect((await api.http.get(`/v1/customers/${customerId}`).expect(200)).body.segment.id).to.not.equal('legal_hold');
   });
 
   it('pages customers by segment and tier, and refuses a bad filter or cursor with 400', async () => {
