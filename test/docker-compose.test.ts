@@ -1,5 +1,7 @@
 // No Docker engine runs here: the compose file is checked statically against the Compose spec.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import { expect } from 'chai';
@@ -69,6 +71,25 @@ describe('docker-compose.yml', () => {
     expect(services.worker.command).to.deep.equal(['npm', 'run', 'worker']);
     expect(scripts).to.include.keys('api', 'worker');
     expect(services.api.environment!.HOST, 'the API listens beyond loopback in a container').to.equal('0.0.0.0');
+  });
+
+  it('checks the health of the API and the worker', () => {
+    for (const name of ['api', 'worker']) expect((services[name] as { healthcheck?: { test: string[] } }).healthcheck?.test, name).to.be.an('array');
+    expect(services.worker.environment).to.include({ WORKER_HEALTH_FILE: '/tmp/worker-alive' });
+  });
+
+  it('the Dockerfile\'s install step (npm ci --omit=dev) works on a fresh clone and the API loads without dev dependencies', function () {
+    this.timeout(300_000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engagement-dockerfile-'));
+    try {
+      execFileSync('git', ['clone', '-q', ROOT, dir]);
+      execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'pipe' });
+      expect(fs.existsSync(path.join(dir, 'node_modules', 'mocha')), 'dev dependencies left out').to.equal(false);
+      const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', "import('./api/app.ts').then(() => import('./worker/create.ts')).then(() => console.log('loaded'))"], { cwd: dir, encoding: 'utf8' });
+      expect(out.trim()).to.equal('loaded');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('builds from a Dockerfile on a pinned Node 20 image', () => {

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadTextAnalyzer } from '../analysis';
@@ -47,7 +50,18 @@ async function run() {
     });
     for (const line of describeIntegrations(config)) log.info(line);
     log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');
-    await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
+    // Liveness for a container healthcheck: the time of the last moment the worker was running.
+    const healthFile = process.env.WORKER_HEALTH_FILE || path.join(os.tmpdir(), 'engagement-worker-alive');
+    const beat = () => worker.getState() === 'RUNNING' && fs.writeFile(healthFile, String(Date.now()), () => undefined);
+    const heartbeat = setInterval(beat, 10_000);
+    heartbeat.unref();
+    setTimeout(beat, 1000).unref();
+    try {
+      await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
+    } finally {
+      clearInterval(heartbeat);
+      fs.rmSync(healthFile, { force: true });
+    }
   } finally {
     await connection.close();
     await db.destroy();
