@@ -7,12 +7,13 @@ import type { Db } from '../db';
 import { consentsOf } from '../db/profiles';
 import { evaluateSegment } from '../db/segments';
 import { analysesOf, saveAnalyses, withholdAnalysis } from '../db/signals';
+import { RECOMMENDED_ACTIONS } from '../domain/actions';
 import { NO_ANALYSIS_CONSENT } from '../domain/consent';
 import { summarizeHistory, type HistoryEntry } from '../domain/history';
 import { applySignal, emptySnapshot, skipSignal, type AlertDraft } from '../domain/journey';
 import type { JourneySnapshot } from '../domain/messages';
 import { assessRisk } from '../domain/risk';
-import type { RuleThresholds } from '../domain/rules';
+import { SEVERITY_BY_TYPE, type RuleThresholds } from '../domain/rules';
 import type { CustomerSignal, SignalAnalysis } from '../domain/types';
 import { alertIdFor } from './ids';
 
@@ -70,6 +71,18 @@ export interface ProcessSignalsResult {
   segment?: string;
 }
 
+/** Why a set-aside signal has no analysis (`analysisWithheld` in GET /v1/signals/:id). */
+export const PROCESSING_FAILED = 'processing_failed';
+
+export interface SetAsideSignalsInput {
+  customerId: string;
+  workflowId: string;
+  state: JourneySnapshot | null;
+  signals: CustomerSignal[];
+  /** The last failure's message, for the operators' alert. */
+  error: string;
+}
+
 export function createActivities({ db, analyzer, pseudonymSecret }: ActivityDeps) {
   const audit = new AuditTrail(pseudonymSecret ?? DEV_PSEUDONYM_SECRET);
   return {
@@ -122,6 +135,47 @@ export function createActivities({ db, analyzer, pseudonymSecret }: ActivityDeps
         segment = (await evaluateSegment(trx, audit, input.customerId)).segment;
       });
       return { state, alertIds: alerts.map((a) => a.id), suppressed: suppressions.length, segment };
+    },
+
+    /**
+     * Sets aside signals the journey could not process even one by one: kept for the record without
+     * analysis (reason processing_failed), one processing_failed alert for operators, and counted by
+     * the journey so its other signals go on. Idempotent: a retry withholds and alerts nothing twice.
+     */
+    async setAsideSignals(input: SetAsideSignalsInput): Promise<{ state: JourneySnapshot; alertId: string | null }> {
+      let state = input.state ?? (await resume(db, input.customerId));
+      const seen = new Set(state.recentSignalIds);
+      const signals = input.signals.filter((s) => !seen.has(s.id) && (seen.add(s.id), true));
+      if (signals.length === 0) return { state, alertId: null };
+      const ids = signals.map((s) => s.id);
+      const dedupId = `${PROCESSING_FAILED}/${ids[0]}`;
+      const alertId = alertIdFor(dedupId);
+      await db.transaction(async (trx) => {
+        const withheld = await withholdAnalysis(trx, ids, PROCESSING_FAILED);
+        const created = await insertAlerts(trx, [
+          {
+            id: alertId,
+            type: 'processing_failed',
+            severity: SEVERITY_BY_TYPE.processing_failed,
+            customerId: input.customerId,
+            key: PROCESSING_FAILED,
+            dedupId,
+            workflowId: input.workflowId,
+            recommendedAction: RECOMMENDED_ACTIONS.processing_failed,
+            evidence: { signalIds: ids, error: input.error.slice(0, 500) },
+            metadata: {},
+          },
+        ]);
+        const base = { actor: 'system', customerId: input.customerId };
+        await audit.record(trx, [
+          ...withheld.map((id) => ({ ...base, action: 'analysis.withheld' as const, data: { signal: audit.signalRef(id), reason: PROCESSING_FAILED } })),
+          ...created.map((a) => ({ ...base, action: 'alert.fired' as const, data: { alertId: a.id, rule: a.type, severity: a.severity, signal: audit.signalRef(ids[0]), reason: { signals: ids.length } } })),
+        ]);
+      });
+      for (const s of signals) state = skipSignal(state, s);
+      // Open like any other alert of the customer (OpenAlertTypes in the Web UI) until resolved.
+      if (!state.openAlerts.some((a) => a.id === alertId)) state = { ...state, openAlerts: [...state.openAlerts, { id: alertId, type: 'processing_failed' }] };
+      return { state, alertId };
     },
 
     async saveJourneySnapshot(customerId: string, snapshot: JourneySnapshot): Promise<void> {

@@ -39,4 +39,8 @@ export const RECOMMENDED_ACTIONS: Readonly<Record<AlertType, RecommendedAction>>
     en: 'The customer answered the survey negatively or did not answer: call them personally and follow up on the CRM case.',
     de: 'Der Kunde hat die Umfrage negativ oder gar nicht beantwortet: persönlich anrufen und den CRM-Fall weiterverfolgen.',
   },
+  processing_failed: {
+    en: 'These signals could not be analysed after repeated attempts and were set aside; the customer’s other signals go on. Check the worker logs for the error, read the signals yourself, and contact the customer if they need it.',
+    de: 'Diese Signale konnten auch nach wiederholten Versuchen nicht analysiert werden und wurden zurückgestellt; die übrigen Signale des Kunden laufen weiter. Fehler in den Worker-Logs prüfen, die Signale selbst lesen und den Kunden bei Bedarf kontaktieren.',
+  },
 };

@@ -37,6 +37,7 @@ export const SEVERITY_BY_TYPE: Readonly<Record<AlertType, Severity>> = {
   churn_signal: 'high',
   high_risk_compound: 'high',
   outreach_escalation: 'high',
+  processing_failed: 'high',
   volume_spike: 'medium',
   sentiment_cliff: 'high',
   geo_concentration: 'high',

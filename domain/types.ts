@@ -32,7 +32,8 @@ export const PER_SIGNAL_ALERT_TYPES = [
   'high_risk_compound',
 ] as const;
 export const WINDOW_ALERT_TYPES = ['volume_spike', 'sentiment_cliff', 'geo_concentration'] as const;
-export const ALERT_TYPES = [...PER_SIGNAL_ALERT_TYPES, ...WINDOW_ALERT_TYPES, 'outreach_escalation'] as const;
+// processing_failed: signals a journey could not process after its retries, set aside for operators.
+export const ALERT_TYPES = [...PER_SIGNAL_ALERT_TYPES, ...WINDOW_ALERT_TYPES, 'outreach_escalation', 'processing_failed'] as const;
 export type PerSignalAlertType = (typeof PER_SIGNAL_ALERT_TYPES)[number];
 export type AlertType = (typeof ALERT_TYPES)[number];
 
