@@ -55,6 +55,12 @@ export interface JourneyInput {
   outreach?: OutreachMemory;
   /** The risk segment carried across continue-as-new. */
   segment?: string;
+  /** Signals the previous run had received but not processed: continue-as-new carries them, the new run takes them first. */
+  pending?: CustomerSignal[];
+  /** Continue-as-new at this many history events even before Temporal suggests it (tests set a small one; the API none). */
+  historyLimit?: number;
+  /** Attempts at a batch before its signals are tried one by one and the failing ones set aside (default 10; tests set fewer). */
+  batchAttempts?: number;
 }
 
 export interface RiskProfile {

@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -9,7 +10,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
+import type { createActivities, ProcessSignalsInput, ProcessSignalsResult } from '../activities';
 import { summarizeHistory } from '../domain/history';
 import { emptySnapshot } from '../domain/journey';
 import {
@@ -28,14 +29,20 @@ import type { CustomerSignal } from '../domain/types';
 import { OutreachStarter } from './outreach';
 
 export const LEAN_JOURNEY = 'lean-journey-2026-11';
+/** Continue-as-new when Temporal suggests it even with signals queued; the queue goes with it. */
+export const CARRY_QUEUE = 'journey-carry-queue-2026-12';
+/** A batch's retries are bounded; then its signals are tried one by one and the failing ones set aside. */
+export const SET_ASIDE = 'journey-set-aside-2026-12';
 
 // Regular activities, not local ones: with local activities, a query that arrived while one ran
 // could split a workflow task so that replay saw signals in another order (caught by the
 // replay test). Batching keeps the event count per signal down instead.
-const acts = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
+const RETRY = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
+const acts = proxyActivities<ReturnType<typeof createActivities>>({ startToCloseTimeout: '30 seconds', retry: RETRY });
+const bounded = (maximumAttempts: number) => proxyActivities<ReturnType<typeof createActivities>>({ startToCloseTimeout: '30 seconds', retry: { ...RETRY, maximumAttempts } });
+/** About two minutes of retries: longer than a database restart, so only a batch that keeps failing falls back. */
+const BATCH_ATTEMPTS = 10;
+const ONE_BY_ONE_ATTEMPTS = 3;
 
 /**
  * One customer's risk journey: takes their signals in order, has each batch analysed and the
@@ -47,7 +54,8 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
   const { customerId, thresholds } = input;
   // null until the first batch: the activity then resumes from what an earlier run saved.
   let state: JourneySnapshot | null = input.snapshot ?? null;
-  const queue: CustomerSignal[] = [];
+  // What the previous run had received but not processed comes first.
+  const queue: CustomerSignal[] = [...(input.pending ?? [])];
   const current = () => state ?? emptySnapshot();
   const outreach = input.outreachPolicy ? new OutreachStarter(customerId, input.outreachPolicy, input.outreach) : null;
 
@@ -139,18 +147,75 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
     const batch = queue.splice(0).filter((s) => !seen.has(s.id) && (seen.add(s.id), true));
     if (batch.length > 0) {
       const sent = state;
-      const result = await acts.processSignals({ customerId, workflowId: workflowInfo().workflowId, thresholds, state: sent, signals: batch });
+      const result = patched(SET_ASIDE)
+        ? await processOrSetAside({ customerId, workflowId: workflowInfo().workflowId, thresholds, state: sent, signals: batch }, input.batchAttempts ?? BATCH_ATTEMPTS)
+        : await acts.processSignals({ customerId, workflowId: workflowInfo().workflowId, thresholds, state: sent, signals: batch });
       state = keepResolved(sent, state, result.state);
       if (result.segment) segment = result.segment;
       publish();
       if (outreach) await outreach.afterBatch(state, result.alertIds, batch);
     }
 
-    if (workflowInfo().continueAsNewSuggested) {
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || (input.historyLimit !== undefined && info.historyLength >= input.historyLimit)) {
       await condition(allHandlersFinished);
+      if (patched(CARRY_QUEUE)) {
+        // Steady traffic may never leave the queue empty: the signals received so far go along.
+        // (A signal arriving during this task makes Temporal refuse the continue-as-new, and the
+        // task runs again with it in the queue.) No state yet: the next run resumes from the database.
+        await continueAsNew<typeof customerJourneyWorkflow>({
+          ...input,
+          snapshot: state ?? undefined,
+          pending: queue.splice(0),
+          outreach: outreach?.snapshot(),
+          ...(segment ? { segment } : {}),
+        });
+      }
       if (queue.length === 0) await continueAsNew<typeof customerJourneyWorkflow>({ ...input, snapshot: current(), outreach: outreach?.snapshot(), ...(segment ? { segment } : {}) });
     }
   }
+}
+
+/**
+ * Processes a batch with bounded retries. When it keeps failing, its signals are tried one at a
+ * time, so one that always fails holds back none of the others, and those that still fail are set
+ * aside (recorded without analysis, with an alert to operators) and counted as handled.
+ */
+async function processOrSetAside(input: ProcessSignalsInput, attempts: number): Promise<ProcessSignalsResult> {
+  let lastError: ActivityFailure;
+  try {
+    return await bounded(attempts).processSignals(input);
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    lastError = err;
+  }
+  let state = input.state;
+  const alertIds: string[] = [];
+  let suppressed = 0;
+  let segment: string | undefined;
+  const failed: CustomerSignal[] = [];
+  if (input.signals.length === 1) failed.push(...input.signals);
+  else {
+    const one = bounded(Math.min(attempts, ONE_BY_ONE_ATTEMPTS));
+    for (const s of input.signals) {
+      try {
+        const r = await one.processSignals({ ...input, state, signals: [s] });
+        state = r.state;
+        alertIds.push(...r.alertIds);
+        suppressed += r.suppressed;
+        segment = r.segment ?? segment;
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        failed.push(s);
+        lastError = err;
+      }
+    }
+  }
+  if (failed.length > 0) {
+    const error = lastError.cause?.message ?? lastError.message;
+    state = (await acts.setAsideSignals({ customerId: input.customerId, workflowId: input.workflowId, state, signals: failed, error })).state;
+  }
+  return { state: state!, alertIds, suppressed, ...(segment ? { segment } : {}) };
 }
 
 /** An alert resolved while the activity ran stays resolved in the state the activity returns. */
