@@ -1,12 +1,20 @@
 // The API's side of Temporal: hands recorded signals to customer journeys and talks to them.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db';
-import { markDelivered, markDeliveryFailed, pendingSignals } from '../db/signals';
+import { claimDueSignals, markDelivered, markDeliveryFailed } from '../db/signals';
+import {
+  alertStatusMessageKey,
+  claimDueMessages,
+  markMessageAbandoned,
+  markMessageFailed,
+  markMessagesDelivered,
+  pendingMessagesByKey,
+  type WorkflowMessage,
+} from '../db/workflow-messages';
 import type { RuleThresholds } from '../domain/rules';
 import type { OutreachPolicy } from '../domain/outreach';
 import type { SignalDefinition } from '@temporalio/common';
 import {
-  alertStatusChanged,
   journeyWorkflowId,
   customerSignals,
   riskProfileQuery,
@@ -25,6 +33,12 @@ const MAX_WAITING = 10_000;
 /** Temporal payloads must stay well below its 2 MB limit: chunk a customer's signals by size. */
 const MAX_CHUNK_BYTES = 256 * 1024;
 const MAX_CHUNK_SIGNALS = 100;
+/** The sweep claims pages of this many due rows (signals, then workflow messages) … */
+const SWEEP_PAGE = 200;
+/** … and no more pages than this per tick, so one tick never runs away. */
+const SWEEP_MAX_PAGES = 25;
+/** A claimed row is not due again for this long: another replica takes it over only if this one died mid-delivery. */
+const SWEEP_LEASE_MS = 60_000;
 
 function chunks(signals: CustomerSignal[]): CustomerSignal[][] {
   const out: CustomerSignal[][] = [];
@@ -68,6 +82,7 @@ export class JourneyGateway {
   private readonly waiting: Delivery[] = [];
   private delivering: Promise<void> = Promise.resolve();
   private sweeping: Promise<void> | undefined;
+  private stopping = false;
 
   constructor(private readonly deps: JourneyGatewayDeps) {}
 
@@ -143,43 +158,97 @@ export class JourneyGateway {
     await this.delivering;
   }
 
-  /** Retries signals that were recorded but not delivered (Temporal was down, the API restarted). */
+  /**
+   * Retries what was recorded but not delivered (Temporal was down, the API restarted): claims
+   * pages of due signals and workflow messages (FOR UPDATE SKIP LOCKED, with a lease), so replicas
+   * never deliver the same row at once; a row that fails again waits twice as long as before.
+   */
   startSweep(intervalMs = 1000, minAgeMs = 2000): void {
+    const { db, log } = this.deps;
+    this.stopping = false;
     const tick = async () => {
-      try {
-        for (;;) {
-          const pending = await pendingSignals(this.deps.db, minAgeMs, 200);
-          if (pending.length === 0) break;
-          await this.deliver(pending);
-          if (pending.length < 200) break;
+      for (let page = 0; page < SWEEP_MAX_PAGES && !this.stopping; page++) {
+        let full = false;
+        try {
+          const signals = await claimDueSignals(db, minAgeMs, SWEEP_PAGE, SWEEP_LEASE_MS);
+          if (signals.length) await this.deliver(signals);
+          full = signals.length === SWEEP_PAGE;
+        } catch (err) {
+          log.warn({ err }, 'delivery sweep failed');
         }
-      } catch (err) {
-        this.deps.log.warn({ err }, 'delivery sweep failed');
+        if (this.stopping) break;
+        try {
+          const messages = await claimDueMessages(db, minAgeMs, SWEEP_PAGE, SWEEP_LEASE_MS);
+          if (messages.length) await this.deliverMessages(messages);
+          full ||= messages.length === SWEEP_PAGE;
+        } catch (err) {
+          log.warn({ err }, 'workflow message sweep failed');
+        }
+        if (!full) break;
       }
     };
     const loop = () => {
       this.sweeping = tick().finally(() => {
-        if (this.sweepTimer !== undefined) this.sweepTimer = setTimeout(loop, intervalMs);
+        if (!this.stopping) this.sweepTimer = setTimeout(loop, intervalMs);
       });
     };
     this.sweepTimer = setTimeout(loop, intervalMs);
   }
 
+  /** No new page after this; waits only for the deliveries already in flight. */
   async stopSweep(): Promise<void> {
-    await this.drain();
+    this.stopping = true;
     clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
+    await this.drain();
     await this.sweeping;
   }
 
+  /**
+   * Sends stored workflow messages, in order per workflow and workflows in parallel: a delivered
+   * one is marked so, a failed one stays pending for the sweep (with a backoff), and one whose
+   * workflow no longer exists is given up (the database holds the fact; nobody waits for it).
+   */
+  async deliverMessages(messages: WorkflowMessage[]): Promise<void> {
+    const { client, db, log } = this.deps;
+    const byWorkflow = new Map<string, WorkflowMessage[]>();
+    for (const m of messages) byWorkflow.set(m.workflowId, [...(byWorkflow.get(m.workflowId) ?? []), m]);
+    const delivered: string[] = [];
+    await Promise.all(
+      [...byWorkflow.entries()].map(async ([workflowId, list]) => {
+        for (const m of list) {
+          try {
+            await client.withDeadline(Date.now() + DELIVERY_DEADLINE_MS, () => client.workflow.getHandle(workflowId).signal(m.signalName, ...m.args));
+            delivered.push(m.key);
+          } catch (err) {
+            const reason = String((err as Error)?.message);
+            if (err instanceof WorkflowNotFoundError) {
+              log.info({ workflowId, key: m.key }, 'workflow message given up: the workflow no longer exists');
+              await markMessageAbandoned(db, m.key, reason);
+            } else {
+              log.warn({ workflowId, key: m.key, reason }, 'workflow message delivery failed; the sweep retries');
+              await markMessageFailed(db, m.key, reason);
+            }
+          }
+        }
+      }),
+    );
+    await markMessagesDelivered(db, delivered);
+  }
+
+  /** Right after the commit that recorded them: sends these messages if still pending (a failure is the sweep's). */
+  async sendMessages(keys: string[]): Promise<void> {
+    try {
+      await this.deliverMessages(await pendingMessagesByKey(this.deps.db, keys));
+    } catch (err) {
+      this.deps.log.warn({ err }, 'workflow message delivery failed; the sweep retries');
+    }
+  }
+
+  /** Sends the message changeAlertStatus recorded with the change (none for an alert no workflow owns). */
   async notifyAlertStatus(workflowId: string | null, alertId: string, status: AlertStatus): Promise<void> {
     if (!workflowId) return;
-    try {
-      await this.deps.client.workflow.getHandle(workflowId).signal(alertStatusChanged, { alertId, status });
-    } catch (err) {
-      // An ended journey reads open alerts from the database when it starts again.
-      if (!(err instanceof WorkflowNotFoundError)) this.deps.log.warn({ err, workflowId, alertId }, 'could not notify journey');
-    }
+    await this.sendMessages([alertStatusMessageKey(alertId, status)]);
   }
 
   /** Signals a workflow that may have ended; false when it is not running (the database has the fact anyway). */

@@ -6,7 +6,8 @@ import { getProfile } from '../db/profiles';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { surveySignalId } from '../domain/ids';
 import { localeOf, npsSentiment } from '../domain/outreach';
-import { surveyAnswered, type SurveyAnswer } from '../domain/outreach-messages';
+import type { SurveyAnswer } from '../domain/outreach-messages';
+import { enqueueWorkflowMessage, surveyAnsweredMessage } from '../db/workflow-messages';
 import type { Ingest } from './ingest';
 import type { JourneyGateway } from './journeys';
 
@@ -20,7 +21,13 @@ export function createOutreachService({ db, journeys, ingest }: { db: Db; journe
      */
     async answerSurvey(outreachId: string, score: number, comment: string | null, via: SurveyAnswer['via']): Promise<SurveyAnswer> {
       const answer: SurveyAnswer = { score, comment: comment || null, via, answeredAt: new Date().toISOString() };
-      const r = await recordSurveyAnswer(db, outreachId, answer);
+      // The answer and the message telling the waiting workflow are one commit: neither without the other.
+      const { r, messageKey } = await db.transaction(async (trx) => {
+        const r = await recordSurveyAnswer(trx, outreachId, answer);
+        const o = r === 'recorded' ? await getOutreach(trx, outreachId) : null;
+        const messageKey = o?.workflowId ? await enqueueWorkflowMessage(trx, surveyAnsweredMessage(o.workflowId, outreachId, answer)) : null;
+        return { r, messageKey };
+      });
       if (r === 'not_found') throw new NotFoundError('survey', outreachId);
       if (r === 'already_answered') {
         throw new ConflictError('already_answered', 'this survey has been answered already', [{ field: 'score', reason: 'one answer per survey link' }]);
@@ -42,7 +49,7 @@ export function createOutreachService({ db, journeys, ingest }: { db: Db; journe
           metadata: { nps: score, outreachId, via },
         },
       ]);
-      if (outreach.workflowId) await journeys.signalWorkflow(outreach.workflowId, surveyAnswered, answer);
+      if (messageKey) await journeys.sendMessages([messageKey]);
       return answer;
     },
   };

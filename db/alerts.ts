@@ -1,6 +1,7 @@
 import type { Db } from '.';
 import type { RecommendedAction } from '../domain/actions';
 import type { AuditTrail } from './audit';
+import { alertStatusMessage, enqueueWorkflowMessage } from './workflow-messages';
 import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors';
 import { transition, type AlertAction } from '../domain/lifecycle';
 import type { AlertStatus, AlertType, Severity } from '../domain/types';
@@ -221,6 +222,8 @@ export async function changeAlertStatus(db: Db, id: string, action: AlertAction,
         data: { alertId: id, rule: row.type, severity: row.severity, from: row.status, withNote: note !== null && note !== '' },
       },
     ]);
+    // The owning workflow hears of it through the durable path: recorded here, sent after commit.
+    if (updated.workflow_id) await enqueueWorkflowMessage(trx, alertStatusMessage(updated.workflow_id, id, to));
     return alertFromRow(updated);
   });
 }

@@ -1,5 +1,6 @@
 import type { Db } from '.';
 import type { CustomerSignal, SignalAnalysis } from '../domain/types';
+import { backoffSql } from './workflow-messages';
 
 export type AcceptStatus = 'accepted' | 'duplicate' | 'conflict';
 
@@ -80,17 +81,27 @@ export async function markDeliveryFailed(db: Db, ids: string[], error: string): 
   await db('signals')
     .whereIn('id', ids)
     .where('delivery_status', 'pending')
-    .update({ delivery_attempts: db.raw('delivery_attempts + 1'), last_delivery_error: error.slice(0, 500) });
+    .update({ delivery_attempts: db.raw('delivery_attempts + 1'), last_delivery_error: error.slice(0, 500), next_attempt_at: db.raw(backoffSql('delivery_attempts')) });
 }
 
-/** Undelivered signals received more than `olderThanMs` ago, oldest first. */
-export async function pendingSignals(db: Db, olderThanMs: number, limit: number): Promise<{ signal: CustomerSignal; workflowId: string }[]> {
-  const rows = await db('signals')
-    .where('delivery_status', 'pending')
-    .where('received_at', '<', new Date(Date.now() - olderThanMs))
-    .orderBy('received_at')
-    .limit(limit);
-  return rows.map((r) => ({ signal: signalFromRow(r), workflowId: r.workflow_id }));
+/**
+ * Claims up to `limit` undelivered signals received more than `olderThanMs` ago and due for an
+ * attempt, oldest first: rows another sweeper holds are skipped (SKIP LOCKED), and the claimed ones
+ * are not due again for `leaseMs`, so replicas never deliver the same row at once and a failed row
+ * waits out its backoff (set by markDeliveryFailed) instead of coming back on every sweep.
+ */
+export async function claimDueSignals(db: Db, olderThanMs: number, limit: number, leaseMs: number): Promise<{ signal: CustomerSignal; workflowId: string }[]> {
+  const { rows } = await db.raw(
+    `UPDATE signals SET next_attempt_at = now() + ? * interval '1 millisecond'
+      WHERE id IN (SELECT id FROM signals
+                    WHERE delivery_status = 'pending' AND received_at < ? AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+                    ORDER BY received_at LIMIT ? FOR UPDATE SKIP LOCKED)
+      RETURNING *`,
+    [leaseMs, new Date(Date.now() - olderThanMs), limit],
+  );
+  return (rows as Record<string, any>[])
+    .sort((a, b) => new Date(a.received_at).getTime() - new Date(b.received_at).getTime())
+    .map((r) => ({ signal: signalFromRow(r), workflowId: r.workflow_id }));
 }
 
 export async function getSignal(db: Db, id: string) {

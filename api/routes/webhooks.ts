@@ -7,12 +7,12 @@ import type { Db } from '../../db';
 import { changeAlertStatus } from '../../db/alerts';
 import type { AuditTrail } from '../../db/audit';
 import { openSurveyForPhone, outreachByCaseId, updateMessageStatus } from '../../db/outreach';
+import { enqueueWorkflowMessage, undeliverableMessage } from '../../db/workflow-messages';
 import { customerByExternalId, customersByPhone, setSmsOptOut } from '../../db/profiles';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, UnauthorizedError } from '../../domain/errors';
 import { crmSignalId, smsSignalId } from '../../domain/ids';
 import type { OccurredAtBounds } from '../../domain/input-limits';
 import { HELP_TEXT, localeOf, npsFromReply, smsKeyword } from '../../domain/outreach';
-import { messageUndeliverable } from '../../domain/outreach-messages';
 import { parse } from '../errors';
 import { payloadHash, type Ingest } from '../ingest';
 import type { JourneyGateway } from '../journeys';
@@ -74,14 +74,18 @@ export function createWebhooksRouter(deps: WebhookDeps) {
     if (!sid || !status) throw new DomainError('invalid_input', 'MessageSid and MessageStatus are required');
     // Twilio reports several statuses per message: a redelivery is the same sid with the same status.
     const result = await db.transaction(async (trx) => {
-      if (!(await firstReceipt(trx, 'twilio_status', `${sid}:${status}`))) return { duplicate: true, message: null };
-      return { duplicate: false, message: await updateMessageStatus(trx, sid, status, p.ErrorCode || null) };
+      if (!(await firstReceipt(trx, 'twilio_status', `${sid}:${status}`))) return { duplicate: true, message: null, messageKey: null };
+      const message = await updateMessageStatus(trx, sid, status, p.ErrorCode || null);
+      // A survey that cannot reach the customer: the waiting workflow hears of it through the durable path.
+      let messageKey: string | null = null;
+      if (message && message.kind === 'survey' && (status === 'failed' || status === 'undelivered')) {
+        const o = await trx('outreaches').where({ id: message.outreachId }).first('workflow_id');
+        if (o?.workflow_id) messageKey = await enqueueWorkflowMessage(trx, undeliverableMessage(o.workflow_id, message.id, message.errorCode));
+      }
+      return { duplicate: false, message, messageKey };
     });
     const m = result.message;
-    if (m && m.kind === 'survey' && (status === 'failed' || status === 'undelivered')) {
-      const o = await db('outreaches').where({ id: m.outreachId }).first('workflow_id');
-      if (o?.workflow_id) await journeys.signalWorkflow(o.workflow_id, messageUndeliverable, { messageId: m.id, errorCode: m.errorCode });
-    }
+    if (result.messageKey) await journeys.sendMessages([result.messageKey]);
     res.status(200).json({ duplicate: result.duplicate, known: !!m || result.duplicate });
   });
 
