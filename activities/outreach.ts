@@ -1,8 +1,9 @@
 // Outreach activities: decide, send, escalate, record. Built over their dependencies like the others.
+import { randomUUID } from 'node:crypto';
 import { alertIdFor } from '.';
 import type { Db } from '../db';
 import { insertAlerts } from '../db/alerts';
-import { getOutreach, hasOpenLegalThreat, recentContacts } from '../db/outreach';
+import { claimCase, claimMessage, getOutreach, hasOpenLegalThreat, recentContacts, releaseCaseClaim, releaseMessageClaim } from '../db/outreach';
 import { contactOf, getProfile, type CustomerProfile } from '../db/profiles';
 import { RECOMMENDED_ACTIONS } from '../domain/actions';
 import { surveySignalId } from '../domain/ids';
@@ -26,7 +27,7 @@ import {
   type OutreachResult,
   type SurveyAnswer,
 } from '../domain/outreach-messages';
-import type { RiskTier, Severity } from '../domain/types';
+import type { AlertStatus, RiskTier, Severity } from '../domain/types';
 import { OutboxCrm, type CrmCases } from '../integrations/crm';
 import { recordInOutbox } from '../integrations/outbox';
 import { OutboxSms, type SmsSender } from '../integrations/sms';
@@ -187,7 +188,8 @@ export function createOutreachActivities(deps: OutreachDeps) {
       const locale = localeOf(profile!.locale);
       const body = (input.kind === 'survey' ? surveyMessage : reminderMessage)(locale, profile!.name, link);
       const to = decision.channel === 'sms' ? profile!.phone! : profile!.email!;
-      // Written before the provider call: a crash in between leaves a 'sending' row that the retry completes.
+      // Written before the provider call: a crash in between leaves a 'sending' row that the retry
+      // completes. Once an attempt has called the provider, the row keeps what it sent.
       await db('outreach_messages')
         .insert({
           id: messageId,
@@ -202,13 +204,26 @@ export function createOutreachActivities(deps: OutreachDeps) {
           status: 'sending',
         })
         .onConflict('id')
-        .merge(['body', 'survey_link', 'to_address']);
+        .merge(['body', 'survey_link', 'to_address'])
+        .where('outreach_messages.claimed_at', null);
 
       let providerId: string;
       let status: string;
       if (decision.channel === 'sms') {
-        const statusCallback = sms.mode === 'twilio' ? `${base}/v1/webhooks/twilio/status` : null;
-        ({ providerId, status } = await sms.send({ ref: messageId, customerId: outreach.customerId, to, body, statusCallback }));
+        // At most one SMS per row: one attempt at a time holds the row, and an attempt after one
+        // that may have reached Twilio asks Twilio first.
+        const token = randomUUID();
+        const claim = await claimMessage(db, messageId, token);
+        if (claim.state === 'done') return { sent: true, messageId, channel: claim.row.channel, status: claim.row.status };
+        if (claim.state === 'busy') throw new Error(`message ${messageId} is being sent by another attempt`);
+        const statusCallback = sms.mode === 'twilio' ? `${base}/v1/webhooks/twilio/status?m=${encodeURIComponent(messageId)}` : null;
+        const m = { ref: messageId, customerId: outreach.customerId, to: claim.row.to_address as string, body: claim.row.body as string, statusCallback };
+        try {
+          ({ providerId, status } = (claim.attemptedAt && (await sms.findSent(m, claim.attemptedAt))) || (await sms.send(m)));
+        } catch (err) {
+          await releaseMessageClaim(db, messageId, token);
+          throw err;
+        }
       } else {
         // No email provider: an email is a recorded outbox message.
         const subject = locale === 'de' ? 'Ihre Meinung ist uns wichtig' : 'We would like to hear from you';
@@ -216,7 +231,7 @@ export function createOutreachActivities(deps: OutreachDeps) {
         status = 'recorded';
       }
       await db.transaction(async (trx) => {
-        await trx('outreach_messages').where({ id: messageId }).update({ provider_id: providerId, status, status_at: trx.fn.now() });
+        await trx('outreach_messages').where({ id: messageId }).update({ provider_id: providerId, status, status_at: trx.fn.now(), claim_token: null });
         await audit.record(trx, [
           {
             actor: 'system',
@@ -277,7 +292,16 @@ export function createOutreachActivities(deps: OutreachDeps) {
         .whereNull('escalation_reason')
         .update({ escalation_reason: input.reason, escalation_alert_id: alertId, escalated_at: db.fn.now() });
 
-      let caseId = (await db('outreaches').where({ id: outreach.id }).first('crm_case_id')).crm_case_id as string | null;
+      // One case per escalation: one attempt at a time looks the case up in the CRM and creates it,
+      // holding a claim on the outreach (the escalation's key) from the lookup until the id is stored.
+      const token = randomUUID();
+      let claim = await claimCase(db, outreach.id, token);
+      for (let waited = 0; claim.state === 'busy' && waited < 10_000; waited += 250) {
+        await new Promise((r) => setTimeout(r, 250));
+        claim = await claimCase(db, outreach.id, token);
+      }
+      if (claim.state === 'busy') throw new Error(`the case of escalation ${alertId} is being created by another attempt`);
+      let caseId = claim.state === 'done' ? claim.caseId : null;
       if (!caseId) {
         const who = profile?.name ? `${profile.name} (${outreach.customerId})` : outreach.customerId;
         const c = await crm.ensureCase({
@@ -294,14 +318,29 @@ export function createOutreachActivities(deps: OutreachDeps) {
           ].join('\n'),
           priority: SF_PRIORITY[severity],
           contact: { name: profile?.name ?? null, email: profile?.email ?? null, phone: profile?.phone ?? null },
+        }).catch(async (err) => {
+          await releaseCaseClaim(db, outreach.id, token);
+          throw err;
         });
         caseId = c.caseId;
-        await db('outreaches').where({ id: outreach.id }).update({ crm_case_id: caseId });
+        await releaseCaseClaim(db, outreach.id, token, caseId);
         await db('alerts')
           .where({ id: alertId })
           .update({ metadata: db.raw(`metadata || ?::jsonb`, [JSON.stringify({ crmCaseId: caseId, crm: crm.mode })]) });
       }
       return { alertId, caseId };
+    },
+
+    /**
+     * What the database knows of this outreach: the answer, whether the survey bounced, the
+     * escalation alert's status. The workflow re-reads it on a timer, so a lost message never
+     * leaves it waiting.
+     */
+    async readOutreachFacts(input: { outreachId: string; alertId: string | null }): Promise<{ answer: SurveyAnswer | null; undeliverable: boolean; alertStatus: AlertStatus | null }> {
+      const o = await getOutreach(db, input.outreachId);
+      const bounced = await db('outreach_messages').where({ outreach_id: input.outreachId, kind: 'survey' }).whereIn('status', ['failed', 'undelivered']).first('id');
+      const alert = input.alertId ? await db('alerts').where({ id: input.alertId }).first('status') : null;
+      return { answer: o?.answer ?? null, undeliverable: !!bounced, alertStatus: (alert?.status as AlertStatus | undefined) ?? null };
     },
 
     /** The next level of the escalation chain is told; the last level raises the alert to critical. */

@@ -2,6 +2,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -28,6 +29,15 @@ import {
 } from '../domain/outreach-messages';
 import type { AlertStatus, CustomerSignal } from '../domain/types';
 
+/**
+ * Versioned change (outreaches started before it replay the old way): before escalating for
+ * silence and while waiting for a human, the workflow re-reads the database, so a lost "answered"
+ * or "resolved" message can neither escalate a customer who answered nor hold an escalation forever.
+ */
+export const OUTREACH_DB_RECHECK = 'outreach-db-recheck-2026-12';
+/** The re-check while waiting for "resolved" starts at the renotify period and doubles up to this (or that period, if longer). */
+const MAX_RECHECK_MS = 3600_000;
+
 const acts = proxyActivities<ReturnType<typeof createOutreachActivities>>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -46,19 +56,30 @@ export async function outreachWorkflow(input: OutreachInput): Promise<OutreachRe
   let undeliverable = false;
   let alertStatus: AlertStatus | null = null;
   const status: OutreachStatus = { outreachId, stage: 'sending', answer: null, escalationAlertId: null, escalationLevel: 0 };
+  const recheck = patched(OUTREACH_DB_RECHECK);
 
-  setHandler(surveyAnswered, (a) => {
+  // Every handler is idempotent: the API delivers at least once, and the database re-check may
+  // learn a fact before or after its message.
+  const noteAnswer = (a: SurveyAnswer) => {
     answer ??= a; // one answer per link; the API refuses a second one anyway
     status.answer = answer;
-  });
+  };
+  const noteAlertStatus = (s: AlertStatus | null) => {
+    if (s === 'resolved' || (s === 'acknowledged' && alertStatus !== 'resolved')) alertStatus = s;
+    if (alertStatus === 'acknowledged' && status.stage === 'escalated') status.stage = 'acknowledged';
+  };
+  const recheckDatabase = async (alertId: string | null) => {
+    const facts = await acts.readOutreachFacts({ outreachId, alertId });
+    if (facts.answer) noteAnswer(facts.answer);
+    if (facts.undeliverable) undeliverable = true;
+    noteAlertStatus(facts.alertStatus);
+  };
+  setHandler(surveyAnswered, noteAnswer);
   setHandler(messageUndeliverable, () => {
     undeliverable = true;
   });
   // Only our own escalation alert names this workflow as its owner.
-  setHandler(alertStatusChanged, ({ status: s }) => {
-    if (s === 'resolved' || (s === 'acknowledged' && alertStatus !== 'resolved')) alertStatus = s;
-    if (s === 'acknowledged' && status.stage === 'escalated') status.stage = 'acknowledged';
-  });
+  setHandler(alertStatusChanged, ({ status: s }) => noteAlertStatus(s));
   setHandler(outreachStatusQuery, () => status);
 
   const finish = async (outcome: OutreachOutcome, escalationReason: EscalationReason | null, skipReason: string | null) => {
@@ -96,6 +117,7 @@ export async function outreachWorkflow(input: OutreachInput): Promise<OutreachRe
     }
   }
   await waitUntil(deadlineAt);
+  if (recheck && !settled()) await recheckDatabase(null);
 
   const step = undeliverable && !answer ? 'escalate' : nextStepFor((answer as SurveyAnswer | null)?.score ?? null);
   if (step !== 'escalate') return finish(step, null, null);
@@ -107,13 +129,23 @@ export async function outreachWorkflow(input: OutreachInput): Promise<OutreachRe
 
   // Escalation chain: while nobody acknowledges, the next level is notified after each timeout.
   let level = 0;
+  let recheckMs = policy.escalation.renotifyMs;
   while (alertStatus !== 'resolved') {
     if (alertStatus === 'acknowledged' || level >= chain.length - 1) {
-      await condition(() => alertStatus === 'resolved');
-      break;
+      if (!recheck) {
+        await condition(() => alertStatus === 'resolved');
+        break;
+      }
+      if (!(await condition(() => alertStatus === 'resolved', recheckMs))) {
+        await recheckDatabase(esc.alertId);
+        recheckMs = Math.min(recheckMs * 2, Math.max(policy.escalation.renotifyMs, MAX_RECHECK_MS));
+      }
+      continue;
     }
     const moved = await condition(() => alertStatus !== null, policy.escalation.renotifyMs);
-    if (!moved) {
+    // Before paging the next level: perhaps someone acknowledged and the message was lost.
+    if (!moved && recheck) await recheckDatabase(esc.alertId);
+    if (!moved && alertStatus === null) {
       level += 1;
       status.escalationLevel = level;
       await acts.renotifyEscalation({ alertId: esc.alertId, level, notify: chain[level], last: level === chain.length - 1 });
