@@ -186,3 +186,57 @@ export async function outreachKpis(db: Db) {
     medianTimeToResolutionSeconds: r.median_resolution_s === null ? null : Number(r.median_resolution_s),
   };
 }
+
+/**
+ * How long a claim on a provider call holds: longer than any attempt can run (the activity's
+ * start-to-close timeout and the SDKs' request timeouts are 30 s). A claim older than this belongs
+ * to an attempt that died without releasing it.
+ */
+export const PROVIDER_CLAIM_LEASE_MS = 120_000;
+
+/** Whether a claim is held, by the database's clock (workers' clocks may differ). */
+const heldSince = (db: Db, token: string, at: string, leaseMs: number) =>
+  db.raw(`(?? is not null and ?? > clock_timestamp() - ?::interval) as held`, [token, at, `${leaseMs} milliseconds`]);
+
+export type MessageClaim =
+  | { state: 'claimed'; token: string; row: Record<string, any>; /** When an earlier attempt started its provider call: it may have been accepted. */ attemptedAt: Date | null }
+  | { state: 'done'; row: Record<string, any> }
+  | { state: 'busy' };
+
+/** Claims a 'sending' message row for one provider call, unless it is done or another attempt holds it. */
+export async function claimMessage(db: Db, messageId: string, token: string, leaseMs = PROVIDER_CLAIM_LEASE_MS): Promise<MessageClaim> {
+  return db.transaction(async (trx) => {
+    const row = await trx('outreach_messages').where({ id: messageId }).forUpdate().first('*', heldSince(trx, 'claim_token', 'claimed_at', leaseMs));
+    if (!row) throw new Error(`message ${messageId} does not exist`);
+    if (row.status !== 'sending') return { state: 'done' as const, row };
+    if (row.held) return { state: 'busy' as const };
+    await trx('outreach_messages').where({ id: messageId }).update({ claim_token: token, claimed_at: trx.raw('clock_timestamp()') });
+    return { state: 'claimed' as const, token, row, attemptedAt: row.claimed_at ? new Date(row.claimed_at) : null };
+  });
+}
+
+/** An attempt that failed lets go of its claim; claimed_at stays, so the next attempt asks the provider first. */
+export async function releaseMessageClaim(db: Db, messageId: string, token: string): Promise<void> {
+  await db('outreach_messages').where({ id: messageId, claim_token: token }).update({ claim_token: null });
+}
+
+export type CaseClaim = { state: 'claimed' } | { state: 'done'; caseId: string } | { state: 'busy' };
+
+/** Claims the right to look up and create the CRM case of this outreach's escalation. */
+export async function claimCase(db: Db, outreachId: string, token: string, leaseMs = PROVIDER_CLAIM_LEASE_MS): Promise<CaseClaim> {
+  return db.transaction(async (trx) => {
+    const row = await trx('outreaches').where({ id: outreachId }).forUpdate().first('crm_case_id', heldSince(trx, 'crm_case_claim', 'crm_case_claimed_at', leaseMs));
+    if (!row) throw new Error(`outreach ${outreachId} does not exist`);
+    if (row.crm_case_id) return { state: 'done' as const, caseId: row.crm_case_id as string };
+    if (row.held) return { state: 'busy' as const };
+    await trx('outreaches').where({ id: outreachId }).update({ crm_case_claim: token, crm_case_claimed_at: trx.raw('clock_timestamp()') });
+    return { state: 'claimed' as const };
+  });
+}
+
+/** Stores the case id (when given) and lets go of the claim. */
+export async function releaseCaseClaim(db: Db, outreachId: string, token: string, caseId?: string): Promise<void> {
+  await db('outreaches')
+    .where({ id: outreachId, crm_case_claim: token })
+    .update({ crm_case_claim: null, ...(caseId ? { crm_case_id: caseId } : {}) });
+}

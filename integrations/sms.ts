@@ -22,6 +22,11 @@ export interface SmsResult {
 export interface SmsSender {
   readonly mode: 'twilio' | 'outbox';
   send(m: OutboundSms): Promise<SmsResult>;
+  /**
+   * The message, if the provider already accepted it: an earlier attempt may have died between the
+   * provider's acceptance and our write. `since` is when that attempt started.
+   */
+  findSent(m: OutboundSms, since: Date): Promise<SmsResult | null>;
 }
 
 export interface TwilioConfig {
@@ -67,6 +72,16 @@ export class TwilioSms implements SmsSender {
     });
     return { providerId: msg.sid, status: msg.status };
   }
+
+  async findSent(m: OutboundSms, since: Date): Promise<SmsResult | null> {
+    // No DateSent filter: a message Twilio accepted but has not sent yet has no DateSent. The body
+    // carries the outreach's signed survey link, so it names our message; a customer gets few
+    // messages from our number, so the newest page holds it.
+    const recent = await this.client.messages.list({ to: m.to, from: this.config.from, pageSize: 50, limit: 50 });
+    const margin = 10 * 60_000; // clocks differ
+    const hit = recent.find((x) => x.body === m.body && (!x.dateCreated || x.dateCreated.getTime() >= since.getTime() - margin));
+    return hit ? { providerId: hit.sid, status: hit.status } : null;
+  }
 }
 
 export class OutboxSms implements SmsSender {
@@ -76,5 +91,10 @@ export class OutboxSms implements SmsSender {
   async send(m: OutboundSms): Promise<SmsResult> {
     const id = await recordInOutbox(this.db, { kind: 'sms', ref: m.ref, customerId: m.customerId, recipient: m.to, subject: null, body: m.body });
     return { providerId: `outbox-${id}`, status: 'recorded' };
+  }
+
+  /** The outbox records once per ref: sending again finds the earlier record. */
+  async findSent(): Promise<SmsResult | null> {
+    return null;
   }
 }
