@@ -9,6 +9,7 @@ export async function startFakeSalesforce(opts: { accessToken: string }) {
   const cases: FakeCase[] = [];
   const requests: { method: string; path: string; query: string | null }[] = [];
   let dropNextCreateReplies = 0;
+  let createDelayMs = 0;
   const id = (prefix: string) => `${prefix}${randomBytes(8).toString('hex').slice(0, 15)}`.slice(0, 18);
   const orgId = id('00D');
   const userId = id('005');
@@ -23,7 +24,7 @@ export async function startFakeSalesforce(opts: { accessToken: string }) {
     return { status: 200, json: { totalSize: records.length, done: true, records } };
   };
 
-  const server = await startFakeServer((req) => {
+  const server = await startFakeServer(async (req) => {
     requests.push({ method: req.method, path: req.path, query: req.query.get('q') });
     if (req.headers.authorization !== `Bearer ${opts.accessToken}`) {
       return { status: 401, json: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }] };
@@ -40,6 +41,7 @@ export async function startFakeSalesforce(opts: { accessToken: string }) {
     if (rest === '/query' || rest === '/query/') return query(req.query.get('q') ?? '');
     if (/^\/sobjects\/User\//.test(rest)) return { status: 200, json: { attributes: { type: 'User' }, Id: userId, Username: 'integration@example.com' } };
     if (rest === '/sobjects/Case' && req.method === 'POST') {
+      if (createDelayMs > 0) await new Promise((r) => setTimeout(r, createDelayMs));
       const fields = JSON.parse(req.body || '{}');
       const c: FakeCase = { ...fields, Id: id('500'), CaseNumber: String(1000 + cases.length + 1) };
       cases.push(c);
@@ -69,6 +71,10 @@ export async function startFakeSalesforce(opts: { accessToken: string }) {
     /** The next create stores the case but answers 503, as if the reply was lost on the way. */
     loseNextCreateReply: () => {
       dropNextCreateReplies += 1;
+    },
+    /** Creates take this long (a slow instance): lookups made meanwhile do not see the case yet. */
+    slowCreates: (ms: number) => {
+      createDelayMs = ms;
     },
   };
 }

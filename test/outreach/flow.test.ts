@@ -28,7 +28,8 @@ describe('outreach: angry customer → SMS survey → escalation → resolution'
     expect(rig.twilio.messages.filter((m) => m.to === phone)).to.have.length(1);
     expect(sms.from).to.equal('+15005550006');
     expect(sms.body).to.match(/^Hi Alex/);
-    expect(sms.statusCallback).to.equal('https://engage.example.test/v1/webhooks/twilio/status');
+    // Our message id rides along, so a status report names the row even when Twilio's reply was lost.
+    expect(sms.statusCallback).to.equal(`https://engage.example.test/v1/webhooks/twilio/status?m=${encodeURIComponent(`${customerId}/1/survey`)}`);
 
     const { path } = linkIn(sms.body);
     // The link is a secret: an operator's list shows the message without it; only an admin's shows it.
