@@ -1,26 +1,59 @@
 // Embedded Postgres (PGlite) behind a Postgres wire socket, so the pg/knex code path stays the same.
-import fs from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+//
+// Why it runs on a thread of its own, with a large stack: PGlite is Postgres compiled to
+// WebAssembly, and its recursion (planning, expression walks) runs on the JavaScript stack of the
+// thread that calls it. Postgres's own guard (max_stack_depth) measures a different stack, so on
+// the main thread's ~1 MB a statement such as the window rules' `DELETE … WHERE (kind, at) IN
+// ((…), …)` with a few hundred pairs (a multi-day backfill, or a restart with pending windows)
+// overflowed V8's stack inside Postgres. PGlite swallows that RangeError and goes on with a
+// backend that never cleaned up: the statement silently returned nothing, the transaction's
+// COMMIT then failed ("bad buffer ID: 0", PANIC "cannot abort transaction … already committed"),
+// and the socket's ROLLBACK on the client's disconnect ended the process with FATAL
+// "UserAbortTransactionBlock: unexpected state END". It was never two clients sharing the one
+// session: the crash replays from one connection's recorded messages. With a 256 MB stack,
+// Postgres's own check fires first ("stack depth limit exceeded", as on a server), and the engine
+// no longer blocks the event loop the worker and the API run on.
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 
 export interface EmbeddedPostgres {
   url: string;
   stop(): Promise<void>;
 }
 
+/** V8 stack of the database thread: room for Postgres's 2 MB max_stack_depth several times over. */
+const STACK_MB = 256;
+
 /** dataDir: a folder for persistence, or undefined for an in-memory database. */
 export async function startEmbeddedPostgres(opts: { dataDir?: string; port?: number }): Promise<EmbeddedPostgres> {
-  if (opts.dataDir) fs.mkdirSync(opts.dataDir, { recursive: true });
-  const pglite = await PGlite.create(opts.dataDir);
-  const server = new PGLiteSocketServer({ db: pglite, host: '127.0.0.1', port: opts.port ?? 0 });
-  await server.start();
-  const port = opts.port || Number(server.getServerConn().split(':').pop());
+  const worker = new Worker(path.join(__dirname, 'embedded-worker.cjs'), {
+    workerData: { dataDir: opts.dataDir, port: opts.port ?? 0 },
+    resourceLimits: { stackSizeMb: STACK_MB },
+  });
+  let stopping = false;
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  worker.on('message', (msg: { fatal?: string }) => {
+    // The engine's state is unknown after such a failure: better no database than a corrupt one.
+    if (msg.fatal) console.error(msg.fatal);
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', (msg: { port?: number; error?: string }) => (msg.port ? resolve(msg.port) : reject(new Error(`embedded Postgres did not start: ${msg.error}`))));
+    worker.once('error', reject);
+    exited.then((code) => reject(new Error(`embedded Postgres exited with code ${code} while starting`)));
+  });
+  worker.on('error', (err) => {
+    if (!stopping) console.error('embedded Postgres failed:', err);
+  });
   return {
     // PGlite is a single-session database: clients must use one connection (pool size 1).
     url: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
     stop: async () => {
-      await server.stop();
-      await pglite.close();
+      if (stopping) return exited.then(() => undefined);
+      stopping = true;
+      worker.postMessage('stop');
+      const timer = setTimeout(() => void worker.terminate(), 10_000);
+      await exited;
+      clearTimeout(timer);
     },
   };
 }
