@@ -110,6 +110,24 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   throw new Error(`temporal dev server did not open port ${port} within ${timeoutMs} ms`);
 }
 
+/**
+ * Runs the command given as arguments and ends it when its stdin closes: the parent holds the other
+ * end of that pipe, and the kernel closes it however the parent ends, even on SIGKILL.
+ */
+const WATCHDOG = `
+const { spawn } = require('node:child_process');
+const [bin, ...args] = process.argv.slice(1);
+const server = spawn(bin, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+const end = (signal) => { try { server.kill(signal); } catch {} };
+server.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+process.on('SIGTERM', () => end('SIGTERM'));
+process.on('SIGINT', () => end('SIGINT'));
+const orphaned = () => { end('SIGTERM'); setTimeout(() => end('SIGKILL'), 5000).unref(); };
+process.stdin.on('data', () => {});
+process.stdin.on('end', orphaned);
+process.stdin.on('error', orphaned);
+`;
+
 const SA_TYPE_FLAG: Record<string, string> = {
   [SearchAttributeType.KEYWORD]: 'Keyword',
   [SearchAttributeType.DOUBLE]: 'Double',
@@ -149,8 +167,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   args.push(...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort)]));
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   for (const key of searchAttrs) args.push('--search-attribute', `${key.name}=${SA_TYPE_FLAG[key.type]}`);
-  // Its own process group, so stopping it never leaves a child behind.
-  const child = spawn(cli.path, args, { stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  // Its own process group, so stopping it never leaves a child behind; started through WATCHDOG, so
+  // it also ends when this process dies without running any handler (SIGKILL, a crash).
+  const child = spawn(process.execPath, ['-e', WATCHDOG, cli.path, ...args], { stdio: ['pipe', 'ignore', 'inherit'], detached: true });
   // Whatever way this process ends, the server does not outlive it.
   const killOnExit = () => {
     try {
