@@ -74,6 +74,8 @@ export async function eraseCustomer(deps: ErasureDeps, customerId: string, actor
     await count('webhook_receipts', trx('webhook_receipts').where({ source: 'crm' }).whereRaw(`result->'body'->>'customerId' = ?`, [customerId]).delete());
     await count('inbound_messages', trx('inbound_messages').whereIn('id', inboundIds.clone()).delete());
     await count('outbox', trx('outbox').where({ customer_id: customerId }).delete());
+    // Messages to their workflows (survey answers, alert changes) name them in ids and arguments.
+    await count('workflow_messages', trx('workflow_messages').whereIn('workflow_id', workflowIds).delete());
     if (caseIds.length) await count('outbox', trx('outbox').whereRaw(`payload->>'caseId' = ANY(?)`, [caseIds]).delete());
     await count('outreach_messages', trx('outreach_messages').whereIn('outreach_id', outreachIds.clone()).delete());
     await count('alert_events', trx('alert_events').whereIn('alert_id', alertIds.clone()).delete());
