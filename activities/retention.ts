@@ -31,6 +31,17 @@ const expiredSignals = (extra: string) => `
   LIMIT :limit
   FOR UPDATE SKIP LOCKED`;
 
+/** A batch that deletes a table's rows older than the cutoff by one timestamp column. */
+function deleteOlder(table: string, key: string, column: string, counted: keyof PurgeCounts): Batch {
+  return async (trx, cutoff, limit) => {
+    const r = await trx.raw(
+      `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${column} < :cutoff ORDER BY ${column} LIMIT :limit FOR UPDATE SKIP LOCKED)`,
+      { cutoff, limit },
+    );
+    return { rows: r.rowCount, [counted]: r.rowCount };
+  };
+}
+
 const batches: { kind: keyof RetentionPolicy['days']; run: Batch }[] = [
   {
     // Whole signals first: what they take with them needs no clearing below.
@@ -98,26 +109,8 @@ const batches: { kind: keyof RetentionPolicy['days']; run: Batch }[] = [
       };
     },
   },
-  {
-    kind: 'outbox',
-    run: async (trx, cutoff, limit) => {
-      const r = await trx.raw(
-        `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE created_at < :cutoff ORDER BY created_at LIMIT :limit FOR UPDATE SKIP LOCKED)`,
-        { cutoff, limit },
-      );
-      return { rows: r.rowCount, outbox: r.rowCount };
-    },
-  },
-  {
-    kind: 'inboundMessages',
-    run: async (trx, cutoff, limit) => {
-      const r = await trx.raw(
-        `DELETE FROM inbound_messages WHERE id IN (SELECT id FROM inbound_messages WHERE received_at < :cutoff ORDER BY received_at LIMIT :limit FOR UPDATE SKIP LOCKED)`,
-        { cutoff, limit },
-      );
-      return { rows: r.rowCount, inboundMessages: r.rowCount };
-    },
-  },
+  { kind: 'outbox', run: deleteOlder('outbox', 'id', 'created_at', 'outbox') },
+  { kind: 'inboundMessages', run: deleteOlder('inbound_messages', 'id', 'received_at', 'inboundMessages') },
   {
     kind: 'webhookReceipts',
     run: async (trx, cutoff, limit) => {

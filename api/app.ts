@@ -39,6 +39,7 @@ export interface AppDeps {
 }
 
 export function createApp({ config, db, client, log, codec }: AppDeps) {
+  const pseudonymSecret = config.pseudonymSecret ?? DEV_PSEUDONYM_SECRET;
   const journeys = new JourneyGateway({
     db,
     client,
@@ -47,14 +48,14 @@ export function createApp({ config, db, client, log, codec }: AppDeps) {
     thresholds: config.thresholds,
     idleTimeoutMs: config.journeyIdleTimeoutMs,
     outreachPolicy: config.outreach,
-    pseudonymSecret: config.pseudonymSecret ?? DEV_PSEUDONYM_SECRET,
+    pseudonymSecret,
   });
   const ingest = createIngest({ db, journeys });
   const outreach = createOutreachService({ db, journeys, ingest });
   const metrics = createMetrics();
   const feed = new AlertFeed({ db, databaseUrl: config.databaseUrl, log });
   const resolver = new KeyResolver(db);
-  const audit = new AuditTrail(config.pseudonymSecret ?? DEV_PSEUDONYM_SECRET);
+  const audit = new AuditTrail(pseudonymSecret);
   const limits = new RateLimits(db, config.rateLimits);
   const app = express();
   app.disable('x-powered-by');
@@ -137,7 +138,7 @@ export function createApp({ config, db, client, log, codec }: AppDeps) {
   app.get('/v1/alerts/stream', allow('operator'), alertStreamHandler(feed, config.stream));
   app.use('/v1/alerts', createAlertsRouter({ db, journeys, audit }));
   const crm = createIntegrations(config, db).crm;
-  const erasure = { db, client, codec, audit, crm, pseudonymSecret: config.pseudonymSecret ?? DEV_PSEUDONYM_SECRET, log };
+  const erasure = { db, client, codec, audit, crm, pseudonymSecret, log };
   app.use('/v1/customers', createCustomersRouter({ db, journeys, audit, erase: (id, actor) => eraseCustomer(erasure, id, actor) }));
   app.use('/v1/segments', createSegmentsRouter({ db }));
   app.use('/v1/keys', createKeysRouter({ db, resolver, audit }));

@@ -262,16 +262,6 @@ export class JourneyGateway {
     }
   }
 
-  /** The live risk profile, or null when the customer has no running journey. */
-  async isRunning(workflowId: string): Promise<boolean> {
-    try {
-      return (await this.deps.client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false;
-      throw err;
-    }
-  }
-
   async riskProfile(workflowId: string): Promise<RiskProfile | null> {
     try {
       return await this.deps.client.workflow.getHandle(workflowId).query(riskProfileQuery);

@@ -20,9 +20,19 @@ interface FeatureRow {
   customer_type: SegmentFeatures['customerType'];
   segment: string | null;
   segment_version: string | null;
+  risk_tier: RiskTier | null;
+  risk_score: number | null;
+  row_id: string | null;
 }
 
-async function featuresOf(db: Conn, customerId: string): Promise<{ f: SegmentFeatures; score: number | null; current: { segment: string | null; version: string | null } }> {
+interface Stored {
+  segment: string | null;
+  version: string | null;
+  tier: RiskTier | null;
+  score: number | null;
+}
+
+async function featuresOf(db: Conn, customerId: string): Promise<{ f: SegmentFeatures; score: number | null; current: Stored | null }> {
   const { rows } = await db.raw<{ rows: FeatureRow[] }>(
     `WITH latest AS (
        SELECT a.score, a.tier, s.occurred_at FROM analyses a JOIN signals s ON s.id = a.signal_id
@@ -33,7 +43,7 @@ async function featuresOf(db: Conn, customerId: string): Promise<{ f: SegmentFea
        (SELECT array_agg(DISTINCT s.type) FROM signals s
          WHERE s.customer_id = :c AND s.analysis_withheld IS NULL AND s.occurred_at >= coalesce(l.occurred_at, now()) - interval '30 days') AS types,
        EXISTS (SELECT 1 FROM alerts WHERE customer_id = :c AND type = 'legal_threat' AND status <> 'resolved') AS legal,
-       c.jurisdiction, c.customer_type, c.segment, c.segment_version
+       c.jurisdiction, c.customer_type, c.segment, c.segment_version, c.risk_tier, c.risk_score, c.id AS row_id
      FROM (SELECT 1) one LEFT JOIN latest l ON true LEFT JOIN customers c ON c.id = :c`,
     { c: customerId },
   );
@@ -48,7 +58,8 @@ async function featuresOf(db: Conn, customerId: string): Promise<{ f: SegmentFea
       openLegalThreat: r.legal,
     },
     score: r.score === null ? null : Number(r.score),
-    current: { segment: r.segment, version: r.segment_version },
+    // null: no customers row yet.
+    current: r.row_id === null ? null : { segment: r.segment, version: r.segment_version, tier: r.risk_tier, score: r.risk_score === null ? null : Number(r.risk_score) },
   };
 }
 
@@ -60,18 +71,21 @@ export async function evaluateSegment(db: Conn, audit: AuditTrail, customerId: s
   const { f, score, current } = await featuresOf(db, customerId);
   const segment = assignSegment(f);
   const cols = { segment, segment_version: SEGMENT_CRITERIA_VERSION, segment_at: new Date(), risk_tier: f.tier, risk_score: score };
-  const changed = current.segment !== segment || current.version !== SEGMENT_CRITERIA_VERSION;
-  await db('customers')
-    .insert({ id: customerId, ...cols })
-    .onConflict('id')
-    .merge(changed ? cols : { risk_tier: f.tier, risk_score: score });
+  const changed = current?.segment !== segment || current?.version !== SEGMENT_CRITERIA_VERSION;
+  // Most batches change nothing here: write only when the segment or the risk it was judged on moved.
+  if (!current || changed || current.tier !== f.tier || current.score !== score) {
+    await db('customers')
+      .insert({ id: customerId, ...cols })
+      .onConflict('id')
+      .merge(changed ? cols : { risk_tier: f.tier, risk_score: score });
+  }
   if (changed) {
     await audit.record(db, [
       {
         actor: 'system',
         action: 'segment.changed',
         customerId,
-        data: { from: current.segment, to: segment, version: SEGMENT_CRITERIA_VERSION, features: { ...f } },
+        data: { from: current?.segment ?? null, to: segment, version: SEGMENT_CRITERIA_VERSION, features: { ...f } },
       },
     ]);
   }

@@ -1,4 +1,6 @@
 // Real parts for tests: a Temporal dev server, a fresh Postgres database, workers and the API.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -127,6 +129,19 @@ export function startApi(config: Config = testConfig()) {
 export async function createKey(role: Role, opts: Partial<Omit<NewApiKey, 'role'>> = {}) {
   const { apiKey, key } = await createApiKey(h().db, { name: `test-${role}-${randomUUID().slice(0, 6)}`, createdBy: 'test', ...opts, role });
   return { ...apiKey, key, auth: `Bearer ${key}` };
+}
+
+/** Runs one of our entry points (`scripts/keys.ts`, `api/main.ts`…) as a child process and collects its output and exit code. */
+export function runScript(script: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: path.join(__dirname, '..'), env: { ...process.env, ...env } as NodeJS.ProcessEnv });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr })));
+  });
 }
 
 export const uniqueCustomer = (prefix = 'cust') => `${prefix}-${randomUUID().slice(0, 12)}`;

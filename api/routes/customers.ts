@@ -78,7 +78,7 @@ export function createCustomersRouter({
     if (!isCustomerId(customerId)) throw new NotFoundError('customer', customerId);
     const b = parse(CustomerProfileSchema, req.body);
     try {
-      const { profile, created } = await db.transaction(async (trx) => {
+      const { profile, created, judged } = await db.transaction(async (trx) => {
         // The row (when there is one) is locked, so the audit records the change against what it replaced.
         const before = (await trx('customers').where({ id: customerId }).forUpdate().first('id')) ? await getProfile(trx, customerId) : null;
         const written = await putProfile(trx, customerId, {
@@ -98,9 +98,8 @@ export function createCustomersRouter({
         const judged = await evaluateSegment(trx, audit, customerId);
         return { ...written, judged, profile: (await getProfile(trx, customerId))! };
       });
-      if (profile.segment && (await journeys.isRunning(journeys.workflowIdOf(customerId)))) {
-        await journeys.signalWorkflow(journeys.workflowIdOf(customerId), segmentChanged, profile.segment.id);
-      }
+      // A running journey's search attribute follows (no journey, or an ended one: nothing to tell).
+      if (judged.changed) await journeys.signalWorkflow(journeys.workflowIdOf(customerId), segmentChanged, judged.segment);
       res.status(created ? 201 : 200).json(profile);
     } catch (err) {
       if ((err as { code?: string }).code === '23505') {

@@ -1,27 +1,13 @@
 // The audit trail's chain on a database of its own: appends stay linear under concurrency, the
 // table refuses UPDATE and DELETE, and an altered, removed or re-hashed row — or a cut-off tail —
 // makes verifyAuditChain and `npm run audit:verify` fail, naming the row.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { expect } from 'chai';
 import { createDb, migrate, type Db } from '../../db';
 import { appendAudit, AuditTrail, auditHash, verifyAuditChain, type AuditEntry } from '../../db/audit';
 import { pseudonymOf, PSEUDONYM } from '../../domain/privacy';
-import { createTestDatabase } from '../harness';
+import { createTestDatabase, runScript } from '../harness';
 
-const ROOT = path.join(__dirname, '..', '..');
-
-function auditVerify(databaseUrl: string, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts', ...args], { cwd: ROOT, env: { ...process.env, DATABASE_URL: databaseUrl } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (code) => (clearTimeout(timer), resolve({ code, stdout, stderr })));
-  });
-}
+const auditVerify = (databaseUrl: string, args: string[] = []) => runScript('scripts/audit-verify.ts', args, { DATABASE_URL: databaseUrl });
 
 const entry = (i: number): AuditEntry => ({ actor: 'system', action: 'signal.scored', subject: `p_${'a'.repeat(25)}${i % 10}`, data: { score: i / 100, tier: 'low', contributions: [{ factor: 'churn', weight: 0.1 }] } });
 
