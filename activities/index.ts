@@ -128,11 +128,12 @@ export function createActivities({ db, analyzer, pseudonymSecret }: ActivityDeps
         const created = await insertAlerts(trx, alerts);
         const counted: (string | null)[] = [];
         for (const s of suppressions) counted.push(await countSuppressed(trx, input.customerId, s.type, s.signalId));
+        // The risk may have changed: judge the segment again (stored; audited below when it changed).
+        const judged = await evaluateSegment(trx, input.customerId);
+        segment = judged.segment;
         // Last in the transaction (it holds the audit lock until commit); a retry records nothing
-        // twice, as it finds the analyses stored and the alerts and suppressions counted.
-        await audit.record(trx, journeyAuditEvents(audit, input, signals, fresh, created, suppressions, counted));
-        // The risk may have changed: judge the segment again (stored and audited when it changes).
-        segment = (await evaluateSegment(trx, audit, input.customerId)).segment;
+        // twice, as it finds the analyses stored, the alerts and suppressions counted and the segment set.
+        await audit.record(trx, [...journeyAuditEvents(audit, input, signals, fresh, created, suppressions, counted), ...judged.events]);
       });
       return { state, alertIds: alerts.map((a) => a.id), suppressed: suppressions.length, segment };
     },

@@ -30,7 +30,11 @@ export function createSegmentActivities({ db, pseudonymSecret }: { db: Db; pseud
         const ids = await staleSegments(db, pageSize);
         if (ids.length === 0) break;
         for (const customerId of ids) {
-          const r = await db.transaction((trx) => evaluateSegment(trx, audit, customerId));
+          const r = await db.transaction(async (trx) => {
+            const judged = await evaluateSegment(trx, customerId);
+            await audit.record(trx, judged.events);
+            return judged;
+          });
           evaluated++;
           if (!r.changed) continue;
           changed++;

@@ -3,7 +3,7 @@
 // GET /v1/segments and GET /v1/customers.
 import type { Knex } from 'knex';
 import type { Db } from '.';
-import type { AuditTrail } from './audit';
+import type { AuditEvent } from './audit';
 import { InvalidInputError } from '../domain/errors';
 import { assignSegment, SEGMENT_CRITERIA_VERSION, SEGMENTS, trendOf, type SegmentFeatures } from '../domain/segments';
 import type { RiskTier, SignalType } from '../domain/types';
@@ -64,10 +64,11 @@ async function featuresOf(db: Conn, customerId: string): Promise<{ f: SegmentFea
 }
 
 /**
- * Judges the customer against the current criteria and stores the result; a change (of segment or
- * of criteria version) is recorded in the audit trail with the features that decided it.
+ * Judges the customer against the current criteria and stores the result. A change (of segment or
+ * of criteria version) comes back as an audit event with the features that decided it, for the
+ * caller to record with its own events: the audit lock is then taken once, last in the transaction.
  */
-export async function evaluateSegment(db: Conn, audit: AuditTrail, customerId: string): Promise<{ segment: string; changed: boolean }> {
+export async function evaluateSegment(db: Conn, customerId: string): Promise<{ segment: string; changed: boolean; events: AuditEvent[] }> {
   const { f, score, current } = await featuresOf(db, customerId);
   const segment = assignSegment(f);
   const cols = { segment, segment_version: SEGMENT_CRITERIA_VERSION, segment_at: new Date(), risk_tier: f.tier, risk_score: score };
@@ -79,17 +80,10 @@ export async function evaluateSegment(db: Conn, audit: AuditTrail, customerId: s
       .onConflict('id')
       .merge(changed ? cols : { risk_tier: f.tier, risk_score: score });
   }
-  if (changed) {
-    await audit.record(db, [
-      {
-        actor: 'system',
-        action: 'segment.changed',
-        customerId,
-        data: { from: current?.segment ?? null, to: segment, version: SEGMENT_CRITERIA_VERSION, features: { ...f } },
-      },
-    ]);
-  }
-  return { segment, changed };
+  const events: AuditEvent[] = changed
+    ? [{ actor: 'system', action: 'segment.changed', customerId, data: { from: current?.segment ?? null, to: segment, version: SEGMENT_CRITERIA_VERSION, features: { ...f } } }]
+    : [];
+  return { segment, changed, events };
 }
 
 /** Customers judged under other criteria (or never, though they have signals), a page at a time. */

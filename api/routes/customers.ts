@@ -93,9 +93,9 @@ export function createCustomersRouter({
           consents: b.consents ?? DEFAULT_CONSENTS,
           consentSource: b.consentSource ?? `api-key:${principalOf(res).name}`,
         });
-        await audit.record(trx, profileAuditEvents(principalOf(res).name, customerId, before, written.profile));
         // Jurisdiction and customer type are segment criteria: judge the segment again.
-        const judged = await evaluateSegment(trx, audit, customerId);
+        const judged = await evaluateSegment(trx, customerId);
+        await audit.record(trx, [...profileAuditEvents(principalOf(res).name, customerId, before, written.profile), ...judged.events]);
         return { ...written, judged, profile: (await getProfile(trx, customerId))! };
       });
       // A running journey's search attribute follows (no journey, or an ended one: nothing to tell).
