@@ -30,14 +30,39 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs Postgres, Temporal on that Postgres, the Web UI, the API and the worker', () => {
-    expect(services).to.have.all.keys('postgres', 'temporal', 'temporal-ui', 'api', 'worker');
+    expect(services).to.include.all.keys('postgres', 'temporal-schema', 'temporal', 'temporal-namespace', 'temporal-ui', 'api', 'worker');
     expect(services.temporal.environment).to.include({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
     expect(services['temporal-ui'].environment).to.include({ TEMPORAL_ADDRESS: 'temporal:7233' });
   });
 
+  it('runs the Temporal server image its makers advise for production, one version for server and admin tools, schema and namespace first', () => {
+    const version = (image: string | undefined) => /^temporalio\/(?:server|admin-tools):(\d+\.\d+\.\d+)$/.exec(image ?? '')?.[1];
+    expect(services.temporal.image).to.match(/^temporalio\/server:/);
+    for (const name of Object.keys(services)) expect(services[name].image, name).not.to.match(/auto-setup/);
+    const server = version(services.temporal.image);
+    expect(server).to.be.a('string');
+    expect(version(services['temporal-schema'].image), 'schema tool').to.equal(server);
+    expect(version(services['temporal-namespace'].image), 'namespace tool').to.equal(server);
+    const [major, minor] = server!.split('.').map(Number);
+    expect(major * 1000 + minor, 'at least the dev server our tests run on (1.29)').to.be.at.least(1029);
+    expect(services.temporal.depends_on).to.deep.include({ 'temporal-schema': { condition: 'service_completed_successfully' } });
+    for (const name of ['api', 'worker']) expect(services[name].depends_on, name).to.deep.include({ 'temporal-namespace': { condition: 'service_completed_successfully' } });
+    // Every file mounted from the repository exists, and the shell scripts parse.
+    for (const s of Object.values(services) as { volumes?: string[] }[]) {
+      for (const v of s.volumes ?? []) {
+        if (!v.startsWith('./')) continue;
+        const file = path.join(ROOT, v.split(':')[0]);
+        expect(fs.existsSync(file), v).to.equal(true);
+        if (file.endsWith('.sh')) execFileSync('sh', ['-n', file]);
+      }
+    }
+    const dynamic = parse(fs.readFileSync(path.join(ROOT, 'deploy/temporal/dynamicconfig/production.yaml'), 'utf8'));
+    expect(dynamic['limit.historyCount.suggestContinueAsNew'][0].value, 'the journey continues as new long before the hard limit').to.be.below(dynamic['limit.historyCount.error'][0].value);
+  });
+
   it('publishes only the API: the Temporal frontend and Web UI stay on the internal network', () => {
     expect(services.api.ports).to.deep.equal(['3000:3000']);
-    for (const name of ['postgres', 'temporal', 'temporal-ui', 'worker']) expect(services[name].ports, `${name} publishes nothing`).to.equal(undefined);
+    for (const name of Object.keys(services).filter((n) => n !== 'api')) expect(services[name].ports, `${name} publishes nothing`).to.equal(undefined);
   });
 
   it('takes every secret from the environment without a default', () => {
@@ -64,7 +89,7 @@ describe('docker-compose.yml', () => {
       const env = services[name].environment!;
       expect(env.DATABASE_URL, name).to.match(/^postgres:\/\/engagement:.*@postgres:5432\/engagement$/);
       expect(env.TEMPORAL_ADDRESS, name).to.equal('temporal:7233');
-      expect(Object.keys(services[name].depends_on!), name).to.include.members(['postgres', 'temporal']);
+      expect(Object.keys(services[name].depends_on!), name).to.include.members(['postgres', 'temporal-namespace']);
     }
     const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts;
     expect(services.api.command).to.deep.equal(['npm', 'run', 'api']);
