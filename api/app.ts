@@ -8,6 +8,7 @@ import { errorHandler, notFound } from './errors';
 import { bodyHygiene, urlHygiene } from './hygiene';
 import { clientAddress, RateLimits } from './rate-limit';
 import { createKeysRouter } from './routes/keys';
+import { createKpisRouter } from './routes/kpis';
 import { createSegmentsRouter } from './routes/segments';
 import { codecCors, createCodecRouter } from './routes/codec';
 import { eraseCustomer } from './erasure';
@@ -143,6 +144,7 @@ export function createApp({ config, db, client, log, codec }: AppDeps) {
   app.use('/v1/segments', createSegmentsRouter({ db }));
   app.use('/v1/keys', createKeysRouter({ db, resolver, audit }));
   app.use('/v1/audit', createAuditRouter({ db, audit, log }));
+  app.use('/v1/kpis', createKpisRouter({ db }));
   app.use('/v1', createOutreachRouter({ db }));
   app.use(notFound);
   app.use(errorHandler(log));

@@ -160,6 +160,13 @@ export function openApiDocument() {
         }),
       },
       '/v1/outreach/kpis': { get: op('operator', { summary: 'Engagement rate, escalations, median time to resolution', responses: { 200: ok('KPIs') } }) },
+      '/v1/kpis': {
+        get: op('operator', {
+          summary: 'KPIs per UTC day and over the range (default the last 30 days, at most 366): negative feedback, alerts and times to acknowledge/resolve, CSAT/NPS, engagement of contacted at-risk customers, recovered/churned outcomes; open alerts and risk tiers now',
+          parameters: [query('from', { type: 'string', format: 'date' }), query('to', { type: 'string', format: 'date' }), query('segment')],
+          responses: { 200: ok('{from, to, segment, totals, days: [{day, ...}], openAlerts: {total, byType, bySeverity}, riskTiers}') },
+        }),
+      },
       '/v1/keys': {
         post: op('admin', {
           summary: 'Create an API key; the key is in this answer only',
