@@ -3,6 +3,7 @@ import express from 'express';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { AlertFeed } from './alert-feed';
+import { consoleSessionLookup, createConsoleRouter } from './console';
 import { allow, authenticate, KeyResolver, principalOf } from './auth';
 import { errorHandler, notFound } from './errors';
 import { bodyHygiene, urlHygiene } from './hygiene';
@@ -123,10 +124,20 @@ export function createApp({ config, db, client, log, codec }: AppDeps) {
     }),
   );
 
+  // The ops console's pages and its session (sign-in with a key once; afterwards its cookie).
+  app.get('/', (_req, res) => res.redirect(302, '/console/'));
+  app.use('/console', createConsoleRouter({ db, config, resolver, limits }));
+
   // Everything else under /v1 needs an API key (401), throttled per key (429); each route then
-  // declares its role with allow() (403). The body is read only after the key is known.
+  // declares its role with allow() (403). The body is read only after the key is known. A console
+  // session cookie stands for its key (state-changing requests with its CSRF token).
   const keyed = [
-    authenticate(resolver, (req) => limits.consume('authFailure', clientAddress(req)), (req) => limits.assertNotBlocked(clientAddress(req))),
+    authenticate(
+      resolver,
+      (req) => limits.consume('authFailure', clientAddress(req)),
+      (req) => limits.assertNotBlocked(clientAddress(req)),
+      consoleSessionLookup(db),
+    ),
     async (_req: express.Request, res: express.Response, next: express.NextFunction) => {
       await limits.consume('key', principalOf(res).keyId, res);
       next();

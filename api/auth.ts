@@ -1,5 +1,6 @@
 // One place for access: who is calling (API key → Principal), whether their role may use a route,
 // whether they may touch a customer. Every /v1 route declares its role with `allow(role)`.
+import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Db } from '../db';
 import { findActiveApiKey, type ApiKey } from '../db/api-keys';
@@ -71,13 +72,46 @@ export function bearer(req: Request): string | null {
  * address that is throttled for failing, before a key that is not known to be good is looked up,
  * so a guesser learns nothing from further guesses.
  */
+/**
+ * The ops console's session (api/console.ts): the key behind the request's session cookie and the
+ * session's CSRF token; undefined when the request carries no session cookie, null when it carries
+ * one that is unknown, expired, signed out or whose key was revoked.
+ */
+export type SessionLookup = (req: Request) => Promise<{ key: ApiKey; csrfToken: string } | null | undefined>;
+
+export const CSRF_HEADER = 'x-csrf-token';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function sameToken(given: string | undefined, expected: string): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 export function authenticate(
   resolver: KeyResolver,
   onFailure?: (req: Request) => Promise<void>,
   beforeLookup?: (req: Request) => Promise<void>,
+  session?: SessionLookup,
 ): RequestHandler {
   return async (req, res, next) => {
     const secret = bearer(req);
+    // No Authorization header: a console session cookie may stand for its key. A state-changing
+    // request must also carry the session's CSRF token (a page on another site cannot read it);
+    // reads need not (EventSource cannot send headers, and SameSite=Strict keeps the cookie home).
+    if (secret === null && session) {
+      const found = await session(req);
+      if (found === null) throw new UnauthorizedError('the console session has expired or was signed out; sign in again');
+      if (found) {
+        if (!SAFE_METHODS.has(req.method) && !sameToken(req.get(CSRF_HEADER), found.csrfToken)) {
+          throw new ForbiddenError(`a console request that changes something needs the session's CSRF token in ${CSRF_HEADER}`, [{ field: CSRF_HEADER, reason: 'is missing or does not match the session' }]);
+        }
+        res.locals.principal = toPrincipal(found.key);
+        next();
+        return;
+      }
+    }
     if (secret && beforeLookup && !resolver.knownGood(secret)) await beforeLookup(req);
     const key = secret ? await resolver.resolve(secret) : null;
     if (!key) {

@@ -79,6 +79,12 @@ export async function findActiveApiKey(db: Db, secret: string): Promise<ApiKey |
   return row ? fromRow(row) : null;
 }
 
+/** The active key with this id, or null. */
+export async function findActiveApiKeyById(db: Db, id: string): Promise<ApiKey | null> {
+  const row = await db('api_keys').where({ id }).whereNull('revoked_at').first();
+  return row ? fromRow(row) : null;
+}
+
 /**
  * The first start creates an admin key (ADMIN_API_KEY's value when set, else a random one that is
  * returned to be printed once). Later starts create nothing: an ADMIN_API_KEY that was revoked stays
