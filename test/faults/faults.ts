@@ -2,6 +2,8 @@
 // process that can be SIGKILLed, a stream of signals, and the invariants checked after each fault.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
@@ -158,4 +160,42 @@ export async function forgetDelivery(ids: string[]) {
 /** Waits until none of these signals is pending delivery any more. */
 export async function waitDelivered(ids: string[], timeoutMs = 60_000) {
   await eventually(async () => Number((await h().db('signals').whereIn('id', ids).where('delivery_status', 'pending').count({ n: '*' }).first())!.n) === 0, timeoutMs, 'every signal delivered');
+}
+
+export type Fault = '500' | '429' | 'lose' | 'hang';
+
+/**
+ * In front of a fake provider (Salesforce, Twilio): the next requests that `faulty` picks meet
+ * these faults in turn (answered 500 or 429 without reaching the provider, held past the
+ * activity's timeout and dropped, or done with the reply lost); everything else passes through.
+ */
+export async function startFaultyProxy(target: string, faults: Fault[], faulty: (method: string, path: string) => boolean) {
+  const held: http.ServerResponse[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', async () => {
+      const fault = faulty(req.method ?? 'GET', new URL(req.url ?? '/', 'http://x').pathname) ? faults.shift() : undefined;
+      if (fault === '500') return void res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify([{ errorCode: 'UNKNOWN_EXCEPTION', message: 'fault test' }]));
+      if (fault === '429') return void res.writeHead(429, { 'content-type': 'application/json' }).end(JSON.stringify([{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'fault test' }]));
+      // Held past the attempt's 30 s timeout, then the connection drops: the request never reached the provider.
+      if (fault === 'hang') return void (held.push(res), setTimeout(() => res.socket?.destroy(), 35_000));
+      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k))) as Record<string, string>;
+      const body = chunks.length ? Buffer.concat(chunks) : undefined;
+      const reply = await fetch(`${target}${req.url}`, { method: req.method, headers, body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body });
+      const text = Buffer.from(await reply.arrayBuffer());
+      if (fault === 'lose') return void req.socket.destroy();
+      res.writeHead(reply.status, { 'content-type': reply.headers.get('content-type') ?? 'application/json' }).end(text);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    faults,
+    close: () => {
+      for (const r of held) r.socket?.destroy();
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
