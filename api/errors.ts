@@ -61,7 +61,30 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(status).json({ error: { code: 'invalid_request', message: err.expose ? String(err.message) : 'invalid request', details: [] } });
       return;
     }
+    // The database is unreachable (restarting, failed over, pool timed out): nothing was accepted,
+    // and the client should retry shortly rather than treat it as our bug.
+    if (isDatabaseUnavailable(err)) {
+      log.warn({ err: { name: err?.name, code: err?.code }, method: req.method, route: req.route?.path }, 'database unavailable');
+      res.setHeader('Retry-After', '5');
+      res.status(503).json({ error: { code: 'unavailable', message: 'the database is unavailable; nothing was changed, retry shortly', details: [] } });
+      return;
+    }
     log.error({ err: { name: err?.name, message: err?.message, stack: err?.stack }, method: req.method, route: req.route?.path }, 'unhandled error');
     res.status(500).json({ error: { code: 'internal', message: 'internal error', details: [] } });
   };
+}
+
+/**
+ * Errors that mean Postgres could not be reached or dropped the connection: refused or reset
+ * sockets, the server shutting down or starting (SQLSTATE 57P01-57P03), connection exceptions
+ * (class 08), and knex's pool giving up waiting for a connection.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown; message?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08')) return true;
+  if (e.name === 'KnexTimeoutError') return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return /Connection terminated|connection is closed|terminating connection due to administrator command/i.test(message);
 }
