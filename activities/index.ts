@@ -16,6 +16,7 @@ import { assessRisk } from '../domain/risk';
 import { SEVERITY_BY_TYPE, type RuleThresholds } from '../domain/rules';
 import type { CustomerSignal, SignalAnalysis } from '../domain/types';
 import { alertIdFor } from './ids';
+import { countAnalysed, countFired } from './metrics';
 
 export { alertIdFor };
 
@@ -97,14 +98,16 @@ export function createActivities({ db, analyzer, pseudonymSecret }: ActivityDeps
       const signals = input.signals.filter((s) => !seen.has(s.id) && (seen.add(s.id), true));
       // Without consent to analysis, signals stay on record but are not analysed or judged.
       if (!(await consentsOf(db, input.customerId)).analysis) {
+        let withheld: string[] = [];
         await db.transaction(async (trx) => {
-          const withheld = await withholdAnalysis(trx, signals.map((s) => s.id), NO_ANALYSIS_CONSENT);
+          withheld = await withholdAnalysis(trx, signals.map((s) => s.id), NO_ANALYSIS_CONSENT);
           await audit.record(
             trx,
             withheld.map((id) => ({ actor: 'system', action: 'analysis.withheld' as const, customerId: input.customerId, data: { signal: audit.signalRef(id), reason: NO_ANALYSIS_CONSENT } })),
           );
         });
         for (const s of signals) state = skipSignal(state, s);
+        countAnalysed(signals.filter((s) => withheld.includes(s.id)), 'analysis_withheld', NO_ANALYSIS_CONSENT);
         return { state, alertIds: [], suppressed: 0 };
       }
       const stored = await analysesOf(db, signals.map((s) => s.id));
@@ -123,10 +126,11 @@ export function createActivities({ db, analyzer, pseudonymSecret }: ActivityDeps
         suppressions.push(...step.suppressed);
       }
       let segment: string | undefined;
+      let created: Alert[] = [];
+      const counted: (string | null)[] = [];
       await db.transaction(async (trx) => {
         await saveAnalyses(trx, fresh);
-        const created = await insertAlerts(trx, alerts);
-        const counted: (string | null)[] = [];
+        created = await insertAlerts(trx, alerts);
         for (const s of suppressions) counted.push(await countSuppressed(trx, input.customerId, s.type, s.signalId));
         // The risk may have changed: judge the segment again (stored; audited below when it changed).
         const judged = await evaluateSegment(trx, input.customerId);
@@ -135,6 +139,9 @@ export function createActivities({ db, analyzer, pseudonymSecret }: ActivityDeps
         // twice, as it finds the analyses stored, the alerts and suppressions counted and the segment set.
         await audit.record(trx, [...journeyAuditEvents(audit, input, signals, fresh, created, suppressions, counted), ...judged.events]);
       });
+      // Counted after commit, once: a retry finds analyses stored, alerts existing and suppressions counted.
+      await countAnalysed(signals.filter((s) => fresh.some((f) => f.signalId === s.id)), 'analysed', null, db);
+      countFired(created, suppressions.filter((_, i) => counted[i] !== null).map((x) => x.type));
       return { state, alertIds: alerts.map((a) => a.id), suppressed: suppressions.length, segment };
     },
 
@@ -151,9 +158,11 @@ export function createActivities({ db, analyzer, pseudonymSecret }: ActivityDeps
       const ids = signals.map((s) => s.id);
       const dedupId = `${PROCESSING_FAILED}/${ids[0]}`;
       const alertId = alertIdFor(dedupId);
+      let created: Alert[] = [];
+      let withheld: string[] = [];
       await db.transaction(async (trx) => {
-        const withheld = await withholdAnalysis(trx, ids, PROCESSING_FAILED);
-        const created = await insertAlerts(trx, [
+        withheld = await withholdAnalysis(trx, ids, PROCESSING_FAILED);
+        created = await insertAlerts(trx, [
           {
             id: alertId,
             type: 'processing_failed',
@@ -173,6 +182,8 @@ export function createActivities({ db, analyzer, pseudonymSecret }: ActivityDeps
           ...created.map((a) => ({ ...base, action: 'alert.fired' as const, data: { alertId: a.id, rule: a.type, severity: a.severity, signal: audit.signalRef(ids[0]), reason: { signals: ids.length } } })),
         ]);
       });
+      countAnalysed(signals.filter((s) => withheld.includes(s.id)), 'analysis_withheld', PROCESSING_FAILED);
+      countFired(created, []);
       for (const s of signals) state = skipSignal(state, s);
       // Open like any other alert of the customer (OpenAlertTypes in the Web UI) until resolved.
       if (!state.openAlerts.some((a) => a.id === alertId)) state = { ...state, openAlerts: [...state.openAlerts, { id: alertId, type: 'processing_failed' }] };

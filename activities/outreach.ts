@@ -34,6 +34,8 @@ import { OutboxSms, type SmsSender } from '../integrations/sms';
 import { recipientBinding, signSurveyToken } from '../integrations/survey-link';
 import { AuditTrail, DEV_PSEUDONYM_SECRET } from '../db/audit';
 import { customerSubject } from '../privacy/subjects';
+import { platformMetrics } from '../api/metrics';
+import { countFired } from './metrics';
 
 export interface OutreachDeps {
   db: Db;
@@ -124,7 +126,8 @@ export function createOutreachActivities(deps: OutreachDeps) {
       const profile = await getProfile(db, customerId);
       const decision = await contactDecision(db, profile, 'survey', policy, Date.now());
       const timeZone = profile?.timeZone ?? policy.defaultTimeZone;
-      return db.transaction(async (trx) => {
+      let skipped: string | null = null;
+      const result = await db.transaction(async (trx) => {
         const max = await trx('outreaches').where({ customer_id: customerId }).max({ seq: 'seq' }).first();
         const seq = Number(max?.seq ?? 0) + 1;
         const row = {
@@ -149,6 +152,7 @@ export function createOutreachActivities(deps: OutreachDeps) {
         const about = { actor: 'system', customerId, data: { outreachSeq: seq, trigger: input.reason, tier: input.evidence.tier, score: input.evidence.score } };
         if (!decision.ok) {
           await audit.record(trx, [{ ...about, action: 'outreach.skipped', data: { ...about.data, ...withheldReason(decision.reason) } }]);
+          skipped = decision.reason;
         } else {
           // The workflow waits out the customer's quiet hours before it sends (workflows/outreach.ts).
           const quietMs = msUntilQuietHoursEnd(Date.now(), timeZone, policy.quietHours);
@@ -159,6 +163,8 @@ export function createOutreachActivities(deps: OutreachDeps) {
         }
         return resultOf(inserted);
       });
+      if (skipped) platformMetrics.outreachWithheld.inc({ reason: skipped });
+      return result;
     },
 
     /**
@@ -179,7 +185,10 @@ export function createOutreachActivities(deps: OutreachDeps) {
         const subject = audit.subjectOf(outreach.customerId);
         // A retry of this activity records the decision once.
         const recorded = await db('audit_log').where({ subject, action: 'message.withheld' }).whereRaw('data @> ?::jsonb', [JSON.stringify({ outreachSeq: data.outreachSeq, kind: data.kind })]).first('id');
-        if (!recorded) await audit.record(db, [{ actor: 'system', action: 'message.withheld', customerId: outreach.customerId, data }]);
+        if (!recorded) {
+          await audit.record(db, [{ actor: 'system', action: 'message.withheld', customerId: outreach.customerId, data }]);
+          platformMetrics.outreachWithheld.inc({ reason: decision.reason });
+        }
         return { sent: false, reason: decision.reason };
       }
 
@@ -241,6 +250,7 @@ export function createOutreachActivities(deps: OutreachDeps) {
           },
         ]);
       });
+      platformMetrics.outreachSent.inc({ kind: input.kind, channel: decision.channel });
       return { sent: true, messageId, channel: decision.channel, status };
     },
 
@@ -264,8 +274,9 @@ export function createOutreachActivities(deps: OutreachDeps) {
             ? 'could not be reached: the survey message was not delivered'
             : 'did not answer the survey before the deadline';
       const signalIds = [...((outreach.trigger.signalIds as string[] | undefined) ?? []), ...(input.answer ? [surveySignalId(outreach.id)] : [])];
+      let created: Awaited<ReturnType<typeof insertAlerts>> = [];
       await db.transaction(async (trx) => {
-        const created = await insertAlerts(trx, [
+        created = await insertAlerts(trx, [
           {
             id: alertId,
             type: 'outreach_escalation',
@@ -287,6 +298,8 @@ export function createOutreachActivities(deps: OutreachDeps) {
           ]);
         }
       });
+      countFired(created, []);
+      if (created.length) platformMetrics.escalations.inc({ reason: input.reason });
       await db('outreaches')
         .where({ id: outreach.id })
         .whereNull('escalation_reason')
@@ -345,6 +358,7 @@ export function createOutreachActivities(deps: OutreachDeps) {
 
     /** The next level of the escalation chain is told; the last level raises the alert to critical. */
     async renotifyEscalation(input: { alertId: string; level: number; notify: string; last: boolean }) {
+      let raised = false;
       await db.transaction(async (trx) => {
         const already = await trx('alert_events').where({ alert_id: input.alertId, action: 'renotified' }).whereRaw(`(data->>'level')::int = ?`, [input.level]).first('id');
         if (already) return;
@@ -360,7 +374,9 @@ export function createOutreachActivities(deps: OutreachDeps) {
           note: `not acknowledged in time: escalated to ${input.notify}`,
           data: JSON.stringify({ level: input.level, notify: input.notify }),
         });
+        raised = true;
       });
+      if (raised) platformMetrics.escalationLevels.inc({ level: String(input.level) });
     },
 
     /**

@@ -1,7 +1,8 @@
 // The window rules' activity: claims newly analysed signals, folds them into event-time buckets
 // and evaluates volume_spike, sentiment_cliff and geo_concentration for what they touched.
 import type { Db } from '../db';
-import { insertAlerts, type NewAlert } from '../db/alerts';
+import { insertAlerts, type Alert, type NewAlert } from '../db/alerts';
+import { countFired } from './metrics';
 import { appendAudit } from '../db/audit';
 import { RECOMMENDED_ACTIONS } from '../domain/actions';
 import {
@@ -62,7 +63,8 @@ const MAX_HOLD_MS = 2 * 60_000;
 export function createWindowActivities({ db }: { db: Db }) {
   return {
     async evaluateWindows({ thresholds: t, cooldowns: initial, batchSize }: EvaluateWindowsInput): Promise<EvaluateWindowsResult> {
-      return db.transaction(async (trx) => {
+      let fired: Alert[] = [];
+      const result = await db.transaction(async (trx) => {
         const rows = await trx('signals as s')
           .join('analyses as a', 'a.signal_id', 's.id')
           .where('s.windowed', false)
@@ -192,6 +194,7 @@ export function createWindowActivities({ db }: { db: Db }) {
         }
 
         const created = await insertAlerts(trx, alerts);
+        fired = created;
         await appendAudit(trx, created.map((a) => ({ actor: 'system', action: 'alert.fired' as const, subject: null, data: { alertId: a.id, rule: a.type, severity: a.severity, key: a.key } })));
         const newest = Math.max(0, ...claimed.map((c) => c.at), ...hours, ...cliffEnds);
         return {
@@ -201,6 +204,8 @@ export function createWindowActivities({ db }: { db: Db }) {
           cooldowns: newest ? pruneWindowCooldowns(cooldowns, newest, t) : cooldowns,
         };
       });
+      countFired(fired, []);
+      return result;
     },
   };
 }

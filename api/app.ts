@@ -54,7 +54,7 @@ export function createApp({ config, db, client, log, codec }: AppDeps) {
   });
   const ingest = createIngest({ db, journeys });
   const outreach = createOutreachService({ db, journeys, ingest });
-  const metrics = createMetrics();
+  const metrics = createMetrics(db);
   const feed = new AlertFeed({ db, databaseUrl: config.databaseUrl, log });
   const resolver = new KeyResolver(db);
   const audit = new AuditTrail(pseudonymSecret);

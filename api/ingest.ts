@@ -5,6 +5,7 @@ import type { Db } from '../db';
 import { recordSignals, type AcceptStatus, type SignalToRecord } from '../db/signals';
 import type { CustomerSignal } from '../domain/types';
 import type { JourneyGateway } from './journeys';
+import { platformMetrics } from './metrics';
 import type { SignalBody } from './schemas';
 
 /** Stable JSON (sorted keys): the same payload always hashes the same. */
@@ -45,6 +46,10 @@ export function createIngest({ db, journeys }: { db: Db; journeys: JourneyGatewa
     const now = new Date().toISOString();
     const records = bodies.map((b) => toRecord(b, now, (id) => journeys.workflowIdOf(id)));
     const statuses = await recordSignals(db, records);
+    statuses.forEach((outcome, i) => {
+      platformMetrics.signalsAccepted.inc({ outcome });
+      platformMetrics.signals.inc({ type: records[i].signal.type, outcome });
+    });
     // Only newly accepted signals go to Temporal now; duplicates were delivered (or are pending) already.
     journeys.deliverSoon(records.filter((_, i) => statuses[i] === 'accepted'));
     return { records, statuses };

@@ -10,6 +10,7 @@ import type { SurveyAnswer } from '../domain/outreach-messages';
 import { enqueueWorkflowMessage, surveyAnsweredMessage } from '../db/workflow-messages';
 import type { Ingest } from './ingest';
 import type { JourneyGateway } from './journeys';
+import { npsCategory, platformMetrics } from './metrics';
 
 export type OutreachService = ReturnType<typeof createOutreachService>;
 
@@ -32,6 +33,7 @@ export function createOutreachService({ db, journeys, ingest }: { db: Db; journe
       if (r === 'already_answered') {
         throw new ConflictError('already_answered', 'this survey has been answered already', [{ field: 'score', reason: 'one answer per survey link' }]);
       }
+      platformMetrics.surveyAnswers.inc({ category: npsCategory(score) });
       const outreach = (await getOutreach(db, outreachId))!;
       const profile = await getProfile(db, outreach.customerId);
       await ingest([

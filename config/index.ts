@@ -50,10 +50,28 @@ export interface Config {
   codec: { masterKeys: MasterKey[] | null; corsOrigins: string[] };
   /** Risk segments: how often customers judged under older criteria are looked for (a Temporal Schedule). */
   segments: { refreshMinutes: number };
+  /**
+   * The worker's Prometheus listener (WORKER_METRICS_PORT, 0: off) and the Temporal SDK's own
+   * exporter it appends (WORKER_SDK_METRICS_PORT, 0: off); both on HOST.
+   */
+  workerMetrics: { port: number; sdkPort: number };
+  /** Where escalations and subscribed alert types reach people (README "Notifications"). */
+  notify: NotifyConfig;
   /** Live alert streams: at most this many open per key, and at most this many events replayed after Last-Event-ID. */
   stream: { maxPerKey: number; maxReplay: number };
   /** Days to keep each kind of data (0: forever) and how often the `retention-purge` schedule enforces them (README "Retention"). */
   retention: { policy: RetentionPolicy; intervalMinutes: number };
+}
+
+export interface NotifyConfig {
+  /** Incoming webhook (Slack/Teams-compatible JSON {text}); null: none. */
+  webhookUrl: string | null;
+  /** smtp(s)://user:pass@host:port; null: no e-mail. */
+  smtpUrl: string | null;
+  emailFrom: string | null;
+  emailTo: string[];
+  /** Alert types operators subscribe to: each one fired notifies. */
+  alertTypes: AlertType[];
 }
 
 export interface RateLimitConfig {
@@ -204,6 +222,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .filter(Boolean),
     },
     segments: { refreshMinutes: num(env, 'SEGMENTS_REFRESH_MINUTES', 60, { min: 1 }) },
+    workerMetrics: {
+      port: num(env, 'WORKER_METRICS_PORT', 9464, { min: 0, max: 65535 }),
+      sdkPort: num(env, 'WORKER_SDK_METRICS_PORT', 9465, { min: 0, max: 65535 }),
+    },
+    notify: notifyConfig(env),
     stream: {
       maxPerKey: num(env, 'STREAM_MAX_PER_KEY', 5, { min: 1 }),
       maxReplay: num(env, 'STREAM_MAX_REPLAY', 1000, { min: 0, max: 100_000 }),
@@ -221,6 +244,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       batchSize: num(env, 'WINDOW_BATCH_SIZE', 2000, { min: 1 }),
     },
   };
+}
+
+function notifyConfig(env: NodeJS.ProcessEnv): NotifyConfig {
+  const webhookUrl = env.NOTIFY_WEBHOOK_URL || null;
+  if (webhookUrl && !/^https?:\/\/[^/]+/.test(webhookUrl)) throw new ConfigError('NOTIFY_WEBHOOK_URL', 'must be an http(s) URL');
+  const smtpUrl = env.NOTIFY_SMTP_URL || null;
+  if (smtpUrl && !/^smtps?:\/\/[^/]+/.test(smtpUrl)) throw new ConfigError('NOTIFY_SMTP_URL', 'must be an smtp:// or smtps:// URL');
+  const emailTo = (env.NOTIFY_EMAIL_TO ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (smtpUrl && !env.NOTIFY_EMAIL_FROM) throw new ConfigError('NOTIFY_EMAIL_FROM', 'is required when NOTIFY_SMTP_URL is set');
+  if (smtpUrl && emailTo.length === 0) throw new ConfigError('NOTIFY_EMAIL_TO', 'is required when NOTIFY_SMTP_URL is set');
+  return { webhookUrl, smtpUrl, emailFrom: env.NOTIFY_EMAIL_FROM || null, emailTo, alertTypes: list<AlertType>(env, 'NOTIFY_ALERT_TYPES', ALERT_TYPES, []) };
 }
 
 /** Webhook receipts younger than this are kept whatever the setting: providers redeliver within a day. */

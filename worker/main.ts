@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { loadTextAnalyzer } from '../analysis';
 import { assertDeployable, loadConfig, requireDatabaseUrl, temporalConnectionOptions } from '../config';
 import { createDb } from '../db';
@@ -14,11 +14,24 @@ import { ensureSearchAttributes } from './search-attributes';
 import { ensureWindowRules } from './window-rules';
 import { ensureRetentionSchedule } from './retention-schedule';
 import { ensureSegmentsSchedule } from './segments-schedule';
+import { startWorkerMetrics } from './metrics';
 
 async function run() {
   const config = loadConfig();
   assertDeployable(config);
   const log = createLogger(config.logLevel).child({ component: 'worker' });
+  // The SDK's worker metrics: installed once, before any connection (a process may install one runtime).
+  const { port: metricsPort, sdkPort } = config.workerMetrics;
+  if (sdkPort > 0) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `${config.host}:${sdkPort}`, countersTotalSuffix: true, useSecondsForDurations: true } } } });
+  // A busy port costs the metrics, not the worker: it goes on processing and says so.
+  const metrics =
+    metricsPort > 0
+      ? await startWorkerMetrics({ host: config.host, port: metricsPort, sdkMetricsUrl: sdkPort > 0 ? `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${sdkPort}/metrics` : null }).catch((err: Error) => {
+          log.error({ port: metricsPort, error: err.message }, 'worker metrics listener could not start');
+          return null;
+        })
+      : null;
+  if (metrics) log.info({ port: metrics.port, sdkPort: sdkPort || null }, 'worker metrics on /metrics');
   const db = createDb(requireDatabaseUrl(config));
   const codec = createCodec(db, config.codec.masterKeys);
   const admin = await Connection.connect(temporalConnectionOptions(config));
@@ -65,6 +78,7 @@ async function run() {
   } finally {
     await connection.close();
     await db.destroy();
+    await metrics?.close();
   }
 }
 

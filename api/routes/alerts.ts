@@ -3,6 +3,7 @@ import { mayTouchCustomer } from '../../domain/access';
 import { allow, principalOf, scoped } from '../auth';
 import type { Db } from '../../db';
 import { changeAlertStatus, countAlerts, getAlert, listAlerts } from '../../db/alerts';
+import { platformMetrics } from '../metrics';
 import type { AuditTrail } from '../../db/audit';
 import type { AlertAction } from '../../domain/lifecycle';
 import { NotFoundError } from '../../domain/errors';
@@ -47,6 +48,7 @@ export function createAlertsRouter({ db, journeys, audit }: { db: Db; journeys: 
       await assertAlertVisible(res, req.params.id);
       // Who acted is the key's name, whatever the body says.
       const alert = await changeAlertStatus(db, req.params.id, action, principalOf(res).name, note ?? null, audit);
+      platformMetrics.alertTransitions.inc({ to: alert.status, type: alert.type, severity: alert.severity });
       await journeys.notifyAlertStatus(alert.workflowId, alert.id, alert.status);
       res.json(alert);
     });

@@ -5,6 +5,7 @@ import express, { Router, type Request } from 'express';
 import twilio from 'twilio';
 import type { Db } from '../../db';
 import { changeAlertStatus } from '../../db/alerts';
+import { platformMetrics } from '../metrics';
 import type { AuditTrail } from '../../db/audit';
 import { openSurveyForPhone, outreachByCaseId, updateMessageStatus } from '../../db/outreach';
 import { enqueueWorkflowMessage, undeliverableMessage } from '../../db/workflow-messages';
@@ -200,6 +201,7 @@ export function createWebhooksRouter(deps: WebhookDeps) {
       let alreadyResolved = false;
       try {
         const alert = await changeAlertStatus(db, o.escalation.alertId, 'resolve', `crm:${event.closedBy ?? 'salesforce'}`, event.note ?? `case ${event.caseId} closed in the CRM`, deps.audit);
+        platformMetrics.alertTransitions.inc({ to: alert.status, type: alert.type, severity: alert.severity });
         await journeys.notifyAlertStatus(alert.workflowId, alert.id, alert.status);
       } catch (err) {
         if (!(err instanceof ConflictError)) throw err;
