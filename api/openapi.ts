@@ -149,6 +149,13 @@ export function openApiDocument() {
           responses: { 200: ok('{payloads}') },
         }),
       },
+      '/v1/customers/{id}/signals': {
+        get: op('operator', {
+          summary: 'The customer’s newest signals with their analyses (score, tier, contributions), oldest first: the risk score over time',
+          parameters: [idParam('id'), query('limit', { type: 'integer', minimum: 1, maximum: 500 })],
+          responses: { 200: ok('{items: [{signal, analysis, analysisWithheld}], nextCursor: null}'), 404: error('No such customer') },
+        }),
+      },
       '/v1/customers/{id}/outreach': {
         get: op('operator', { summary: 'Outreach runs with messages, answer and outcome (survey links only for admin keys)', parameters: [idParam('id')], responses: { 200: ok('{items, nextCursor}'), 404: error('No such customer') } }),
       },

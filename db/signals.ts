@@ -175,3 +175,21 @@ export async function saveAnalyses(db: Db, items: { signalId: string; customerId
     .onConflict('signal_id')
     .ignore();
 }
+
+/**
+ * A customer's newest `limit` signals with their analyses, oldest first: the console's risk score
+ * over time and its list of signals.
+ */
+export async function listCustomerSignals(db: Db, customerId: string, limit: number) {
+  const rows = await db('signals as s')
+    .leftJoin('analyses as a', 'a.signal_id', 's.id')
+    .where('s.customer_id', customerId)
+    .orderBy([{ column: 's.occurred_at', order: 'desc' }, { column: 's.id', order: 'desc' }])
+    .limit(limit)
+    .select('s.*', 'a.signal_id as a_signal_id', 'a.language as a_language', 'a.sentiment', 'a.label', 'a.root_cause as a_root_cause', 'a.legal_threat', 'a.risk', 'a.score', 'a.tier', 'a.contributions', 'a.model_version', 'a.source', 'a.upstream_fields');
+  return (rows as Record<string, any>[]).reverse().map((r) => ({
+    signal: { ...signalFromRow(r), receivedAt: new Date(r.received_at).toISOString() },
+    analysis: r.a_signal_id ? analysisFromRow({ ...r, language: r.a_language, root_cause: r.a_root_cause }) : null,
+    analysisWithheld: (r.analysis_withheld as string | null) ?? null,
+  }));
+}

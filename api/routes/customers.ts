@@ -3,6 +3,7 @@ import type { Db } from '../../db';
 import { openAlertsOf } from '../../db/alerts';
 import { loadJourneySnapshot } from '../../db/customers';
 import { listOutreach } from '../../db/outreach';
+import { listCustomerSignals } from '../../db/signals';
 import { getProfile, putProfile, type CustomerProfile } from '../../db/profiles';
 import type { AuditEvent, AuditTrail } from '../../db/audit';
 import { ConflictError } from '../../domain/errors';
@@ -26,6 +27,10 @@ const CustomerListQuery = z.strictObject({
   tier: z.enum(RISK_TIERS).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(500).optional(),
+});
+
+const CustomerSignalsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(200),
 });
 
 export function createCustomersRouter({
@@ -117,6 +122,16 @@ export function createCustomersRouter({
     const result = await erase(customerId, principalOf(res).name);
     if (!result) throw new NotFoundError('customer', customerId);
     res.status(200).json({ status: 'erased', ...result });
+  });
+
+  // The newest signals with their analyses, oldest first: the risk score over time (the console's chart).
+  router.get('/:id/signals', allow('operator'), async (req, res) => {
+    const customerId = req.params.id;
+    assertCustomerAccess(res, customerId, 'id');
+    const { limit } = parse(CustomerSignalsQuery, req.query, 'query');
+    const items = await listCustomerSignals(db, customerId, limit);
+    if (items.length === 0 && !(await getProfile(db, customerId))) throw new NotFoundError('customer', customerId);
+    res.json({ items, nextCursor: null });
   });
 
   // Messages sent (or recorded in the outbox), their status and survey link, the answer and the outcome.
