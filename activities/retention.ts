@@ -123,6 +123,19 @@ const batches: { kind: keyof RetentionPolicy['days']; run: Batch }[] = [
     },
   },
   {
+    // Messages the API handed to workflows (a survey answer with its comment, an alert status):
+    // once delivered or abandoned they only guard against a redelivery, like a webhook receipt.
+    kind: 'webhookReceipts',
+    run: async (trx, cutoff, limit) => {
+      const r = await trx.raw(
+        `DELETE FROM workflow_messages WHERE id IN (
+           SELECT id FROM workflow_messages WHERE status <> 'pending' AND done_at < :cutoff ORDER BY done_at LIMIT :limit FOR UPDATE SKIP LOCKED)`,
+        { cutoff, limit },
+      );
+      return { rows: r.rowCount, workflowMessages: r.rowCount };
+    },
+  },
+  {
     // Only resolved alerts: active and acknowledged ones stay whatever their age.
     kind: 'resolvedAlerts',
     run: async (trx, cutoff, limit) => {

@@ -13,7 +13,10 @@ export const RETENTION_KINDS = [
   'outbox',
   /** Inbound SMS, by received_at. */
   'inboundMessages',
-  /** Webhook receipts (what makes redeliveries idempotent), by received_at. */
+  /**
+   * Webhook receipts and messages already delivered to workflows (what makes redeliveries
+   * idempotent), by received_at / done_at; messages still pending are never purged.
+   */
   'webhookReceipts',
   /** Resolved alerts and their timeline, by resolved_at. */
   'resolvedAlerts',
@@ -70,6 +73,7 @@ export interface PurgeCounts {
   outbox: number;
   inboundMessages: number;
   webhookReceipts: number;
+  workflowMessages: number;
   resolvedAlerts: number;
   alertEvents: number;
 }
@@ -84,6 +88,7 @@ export const emptyPurgeCounts = (): PurgeCounts => ({
   outbox: 0,
   inboundMessages: 0,
   webhookReceipts: 0,
+  workflowMessages: 0,
   resolvedAlerts: 0,
   alertEvents: 0,
 });

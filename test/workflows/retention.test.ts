@@ -108,6 +108,18 @@ describe('retention purge', function () {
       await db()('outbox').insert({ kind: 'sms', ref: `ob-${k(age)}`, customer_id: customerId, recipient: '+4915112345678', body: 'Hi Ada', created_at: at });
       await db()('inbound_messages').insert({ id: `SM-${k(age)}`, from_address: '+4915112345678', customer_id: customerId, body: 'STOP', keyword: 'STOP', received_at: at });
       await db()('webhook_receipts').insert({ source: 'crm', key: `rcpt-${k(age)}`, payload_hash: 'x', result: JSON.stringify({ body: { customerId } }), received_at: at });
+      // A survey answer handed to the workflow long ago (delivered), and one still waiting to be.
+      for (const status of ['delivered', 'pending']) {
+        await db()('workflow_messages').insert({
+          key: `wm-${status}-${k(age)}`,
+          workflow_id: `outreach/${customerId}/1`,
+          signal_name: 'surveyAnswered',
+          args: JSON.stringify([{ comment: `Still waiting for ${k(age)}` }]),
+          status,
+          created_at: at,
+          done_at: status === 'pending' ? null : at,
+        });
+      }
     }
     // More old records than fit in one batch: the purge loops until none is left.
     for (let i = 0; i < 4; i++) await db()('outbox').insert({ kind: 'email', ref: `ob-${k('old')}-${i}`, customer_id: customerId, recipient: 'ada@example.test', body: 'Hi Ada', created_at: ago(40 + i) });
@@ -199,13 +211,15 @@ describe('retention purge', function () {
     expect(first.counts.surveyComments).to.be.at.least(2);
   });
 
-  it('deletes old outbox records, inbound SMS and webhook receipts; newer ones stay', async () => {
+  it('deletes old outbox records, inbound SMS, webhook receipts and delivered workflow messages; newer and pending ones stay', async () => {
     const { customerId, k } = messages;
     expect((await db()('outbox').where({ customer_id: customerId })).map((r) => r.ref)).to.deep.equal([`ob-${k('new')}`]);
     expect((await db()('inbound_messages').where({ customer_id: customerId })).map((r) => r.id)).to.deep.equal([`SM-${k('new')}`]);
     expect((await db()('webhook_receipts').whereIn('key', [`rcpt-${k('old')}`, `rcpt-${k('new')}`])).map((r) => r.key)).to.deep.equal([`rcpt-${k('new')}`]);
     expect(first.counts.outbox, 'five old outbox records, in batches of two').to.be.at.least(5);
-    for (const kind of ['inboundMessages', 'webhookReceipts'] as const) expect(first.counts[kind], kind).to.be.at.least(1);
+    for (const kind of ['inboundMessages', 'webhookReceipts', 'workflowMessages'] as const) expect(first.counts[kind], kind).to.be.at.least(1);
+    const handed = await db()('workflow_messages').where('key', 'like', `wm-%-${customerId}-%`).orderBy('key');
+    expect(handed.map((m) => m.key), 'delivered old one gone; pending ones kept whatever their age').to.deep.equal([`wm-delivered-${k('new')}`, `wm-pending-${k('new')}`, `wm-pending-${k('old')}`]);
   });
 
   it('deletes resolved alerts past their retention with their timeline; active and newer ones stay', async () => {
