@@ -82,7 +82,8 @@ export type SessionLookup = (req: Request) => Promise<{ key: ApiKey; csrfToken: 
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-function sameToken(given: string | undefined, expected: string): boolean {
+/** Whether a CSRF token sent by the client is the expected one (in constant time). */
+export function sameToken(given: string | undefined, expected: string): boolean {
   if (given === undefined) return false;
   const a = Buffer.from(given);
   const b = Buffer.from(expected);

@@ -13,7 +13,7 @@ import type { Db } from '../db';
 import { createConsoleSession, csrfTokenOf, deleteConsoleSession, findConsoleSession } from '../db/console-sessions';
 import { grants } from '../domain/access';
 import { ForbiddenError, UnauthorizedError } from '../domain/errors';
-import { CSRF_HEADER, type KeyResolver, type SessionLookup } from './auth';
+import { CSRF_HEADER, sameToken, type KeyResolver, type SessionLookup } from './auth';
 import { parse } from './errors';
 import { bodyHygiene } from './hygiene';
 import { clientAddress, type RateLimits } from './rate-limit';
@@ -38,11 +38,13 @@ export const CONSOLE_CSP = [
 
 const SignInSchema = z.strictObject({ key: z.string().min(1).max(512) });
 
+/** The session token of the request's cookie: undefined without one, '' for one we never issue. */
 function sessionToken(req: Request): string | undefined {
   const header = req.get('cookie');
   if (!header) return undefined;
   const token = parseCookie(header)[SESSION_COOKIE];
-  return token && /^[A-Za-z0-9_-]{1,128}$/.test(token) ? token : token ? '' : undefined;
+  if (!token) return undefined;
+  return /^[A-Za-z0-9_-]{1,128}$/.test(token) ? token : '';
 }
 
 /** The key behind the request's session cookie, for `authenticate` (see SessionLookup). */
@@ -51,7 +53,7 @@ export function consoleSessionLookup(db: Db): SessionLookup {
     const token = sessionToken(req);
     if (token === undefined) return undefined;
     const found = token ? await findConsoleSession(db, token) : null;
-    return found ? { key: found.key, csrfToken: csrfTokenOf(token!) } : null;
+    return found ? { key: found.key, csrfToken: csrfTokenOf(token) } : null;
   };
 }
 
@@ -133,8 +135,7 @@ export function createConsoleRouter({ db, config, resolver, limits }: { db: Db; 
     const token = sessionToken(req);
     const found = await lookup(req);
     if (found && token) {
-      const given = req.get(CSRF_HEADER);
-      if (given !== found.csrfToken) throw new ForbiddenError(`signing out needs the session's CSRF token in ${CSRF_HEADER}`);
+      if (!sameToken(req.get(CSRF_HEADER), found.csrfToken)) throw new ForbiddenError(`signing out needs the session's CSRF token in ${CSRF_HEADER}`);
       await deleteConsoleSession(db, token);
     }
     setCookie(req, res, '', 0);
