@@ -25,6 +25,8 @@ export interface ActivityDeps {
   analyzer: TextAnalyzer;
   /** Keys the customer pseudonyms of the audit trail (PSEUDONYM_SECRET); the API must use the same. */
   pseudonymSecret?: string;
+  /** Alert types operators subscribe to (NOTIFY_ALERT_TYPES): the journey has each one notified. */
+  notify?: { alertTypes: readonly string[] };
 }
 
 export type AnalyzedSignal = SignalAnalysis & { upstreamFields: string[] };
@@ -70,6 +72,8 @@ export interface ProcessSignalsResult {
   suppressed: number;
   /** The customer's risk segment after the batch (absent in histories from before segments). */
   segment?: string;
+  /** Alerts of this batch of a subscribed type: the journey has them notified (absent when none). */
+  notify?: string[];
 }
 
 /** Why a set-aside signal has no analysis (`analysisWithheld` in GET /v1/signals/:id). */
@@ -84,7 +88,8 @@ export interface SetAsideSignalsInput {
   error: string;
 }
 
-export function createActivities({ db, analyzer, pseudonymSecret }: ActivityDeps) {
+export function createActivities({ db, analyzer, pseudonymSecret, notify }: ActivityDeps) {
+  const subscribed = new Set(notify?.alertTypes ?? []);
   const audit = new AuditTrail(pseudonymSecret ?? DEV_PSEUDONYM_SECRET);
   return {
     /**
@@ -142,7 +147,9 @@ export function createActivities({ db, analyzer, pseudonymSecret }: ActivityDeps
       // Counted after commit, once: a retry finds analyses stored, alerts existing and suppressions counted.
       await countAnalysed(signals.filter((s) => fresh.some((f) => f.signalId === s.id)), 'analysed', null, db);
       countFired(created, suppressions.filter((_, i) => counted[i] !== null).map((x) => x.type));
-      return { state, alertIds: alerts.map((a) => a.id), suppressed: suppressions.length, segment };
+      // All of the batch's alerts, not only the new ones: a retry after commit still notifies (once, by key).
+      const toNotify = alerts.filter((a) => subscribed.has(a.type)).map((a) => a.id);
+      return { state, alertIds: alerts.map((a) => a.id), suppressed: suppressions.length, segment, ...(toNotify.length ? { notify: toNotify } : {}) };
     },
 
     /**

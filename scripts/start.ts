@@ -107,6 +107,7 @@ async function run() {
       surveySecret: config.survey.secret,
       pseudonymSecret: config.pseudonymSecret,
       publicBaseUrl: config.publicBaseUrl,
+      notify: config.notify,
     });
     const running = worker.run();
     await ensureWindowRules(client, config);

@@ -5,6 +5,7 @@ import { createWindowActivities } from '../activities/windows';
 import { createOutreachActivities, type OutreachDeps } from '../activities/outreach';
 import { createSegmentActivities } from '../activities/segments';
 import { createRetentionActivities } from '../activities/retention';
+import { createNotifyActivities, type NotifySettings } from '../activities/notify';
 import { AuditTrail, DEV_PSEUDONYM_SECRET } from '../db/audit';
 
 /** sms, crm (default: the outbox), surveySecret and publicBaseUrl for the outreach activities. */
@@ -18,6 +19,8 @@ export interface WorkerDeps extends ActivityDeps, Omit<OutreachDeps, 'db'> {
   maxCachedWorkflows?: number;
   /** Encrypts every payload with its customer's data key (privacy/codec.ts). */
   codec: PayloadCodec;
+  /** Notification channels and subscribed alert types (NOTIFY_*); unset: the console only. */
+  notify?: NotifySettings;
 }
 
 export const workflowsPath = require.resolve('../workflows');
@@ -34,6 +37,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       ...createOutreachActivities(deps),
       ...createRetentionActivities({ db: deps.db, audit: new AuditTrail(deps.pseudonymSecret ?? DEV_PSEUDONYM_SECRET) }),
       ...createSegmentActivities(deps),
+      ...createNotifyActivities(deps),
     },
     // Journeys are many and mostly idle: cache the busy ones, not all of them. The cache is
     // what bounds the worker's memory, whatever the number of customers.

@@ -60,6 +60,7 @@ async function run() {
       surveySecret: config.survey.secret,
       pseudonymSecret: config.pseudonymSecret,
       publicBaseUrl: config.publicBaseUrl,
+      notify: config.notify,
     });
     for (const line of describeIntegrations(config)) log.info(line);
     log.info({ taskQueue: config.temporal.taskQueue }, 'worker polling');

@@ -26,7 +26,7 @@ import {
   type RiskProfile,
 } from '../domain/messages';
 import type { CustomerSignal } from '../domain/types';
-import { OutreachStarter } from './outreach';
+import { NOTIFY, notifyPeople, OutreachStarter } from './outreach';
 
 export const LEAN_JOURNEY = 'lean-journey-2026-11';
 /** Continue-as-new when Temporal suggests it even with signals queued; the queue goes with it. */
@@ -153,6 +153,8 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
       state = keepResolved(sent, state, result.state);
       if (result.segment) segment = result.segment;
       publish();
+      // Alerts of subscribed types reach people (histories from before never carry `notify`).
+      if (result.notify?.length && patched(NOTIFY)) for (const alertId of result.notify) await notifyPeople({ alertId });
       if (outreach) await outreach.afterBatch(state, result.alertIds, batch);
     }
 

@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   condition,
   getExternalWorkflowHandle,
   ParentClosePolicy,
@@ -12,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { createOutreachActivities } from '../activities/outreach';
+import type { createNotifyActivities, NotifyInput } from '../activities/notify';
 import { alertStatusChanged, type JourneySnapshot } from '../domain/messages';
 import { msUntilQuietHoursEnd, nextStepFor, outreachTrigger, type OutreachPolicy } from '../domain/outreach';
 import {
@@ -35,6 +37,26 @@ import type { AlertStatus, CustomerSignal } from '../domain/types';
  * or "resolved" message can neither escalate a customer who answered nor hold an escalation forever.
  */
 export const OUTREACH_DB_RECHECK = 'outreach-db-recheck-2026-12';
+/**
+ * Versioned change: the escalation and each next level of its chain are notified to people
+ * (webhook, e-mail, console) by the `notify` activity; before it, a level was a timeline row only.
+ */
+export const NOTIFY = 'notify-2026-12';
+/** Bounded: a channel that stays down costs the workflow about a minute, never the escalation. */
+const notifyActs = proxyActivities<ReturnType<typeof createNotifyActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '15 seconds', maximumAttempts: 6 },
+});
+
+/** Notifies; a notification that cannot be delivered is recorded by the activity and given up here. */
+export async function notifyPeople(input: NotifyInput): Promise<void> {
+  try {
+    await notifyActs.notify(input);
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+  }
+}
+
 /** The re-check while waiting for "resolved" starts at the renotify period and doubles up to this (or that period, if longer). */
 const MAX_RECHECK_MS = 3600_000;
 
@@ -57,6 +79,7 @@ export async function outreachWorkflow(input: OutreachInput): Promise<OutreachRe
   let alertStatus: AlertStatus | null = null;
   const status: OutreachStatus = { outreachId, stage: 'sending', answer: null, escalationAlertId: null, escalationLevel: 0 };
   const recheck = patched(OUTREACH_DB_RECHECK);
+  const notifying = patched(NOTIFY);
 
   // Every handler is idempotent: the API delivers at least once, and the database re-check may
   // learn a fact before or after its message.
@@ -126,6 +149,7 @@ export async function outreachWorkflow(input: OutreachInput): Promise<OutreachRe
   const esc = await acts.escalateOutreach({ outreachId, reason, answer, notify: chain[0] });
   status.escalationAlertId = esc.alertId;
   status.stage = alertStatus === 'acknowledged' ? 'acknowledged' : 'escalated';
+  if (notifying && alertStatus === null) await notifyPeople({ alertId: esc.alertId, level: 0, recipient: chain[0] });
 
   // Escalation chain: while nobody acknowledges, the next level is notified after each timeout.
   let level = 0;
@@ -149,6 +173,7 @@ export async function outreachWorkflow(input: OutreachInput): Promise<OutreachRe
       level += 1;
       status.escalationLevel = level;
       await acts.renotifyEscalation({ alertId: esc.alertId, level, notify: chain[level], last: level === chain.length - 1 });
+      if (notifying) await notifyPeople({ alertId: esc.alertId, level, recipient: chain[level] });
     }
   }
   return finish('resolved', reason, null);
