@@ -10,6 +10,7 @@ import { bodyHygiene, urlHygiene } from './hygiene';
 import { clientAddress, RateLimits } from './rate-limit';
 import { createKeysRouter } from './routes/keys';
 import { createKpisRouter } from './routes/kpis';
+import { createNotificationsRouter } from './routes/notifications';
 import { createSegmentsRouter } from './routes/segments';
 import { codecCors, createCodecRouter } from './routes/codec';
 import { eraseCustomer } from './erasure';
@@ -156,6 +157,7 @@ export function createApp({ config, db, client, log, codec }: AppDeps) {
   app.use('/v1/keys', createKeysRouter({ db, resolver, audit }));
   app.use('/v1/audit', createAuditRouter({ db, audit, log }));
   app.use('/v1/kpis', createKpisRouter({ db }));
+  app.use('/v1/notifications', createNotificationsRouter({ db }));
   app.use('/v1', createOutreachRouter({ db }));
   app.use(notFound);
   app.use(errorHandler(log));

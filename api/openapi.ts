@@ -174,6 +174,13 @@ export function openApiDocument() {
           responses: { 200: ok('{from, to, segment, totals, days: [{day, ...}], openAlerts: {total, byType, bySeverity}, riskTiers}') },
         }),
       },
+      '/v1/notifications': {
+        get: op('operator', {
+          summary: 'Notifications sent to people (escalation levels, subscribed alert types), newest first, with each channel\'s state (console, webhook, email)',
+          parameters: [query('alertId'), query('customerId'), query('limit', { type: 'integer', minimum: 1, maximum: 200 })],
+          responses: { 200: ok('{items: [{id, key, alertId, customerId, alertType, severity, level, recipient, text, link, channels, createdAt}], nextCursor}') },
+        }),
+      },
       '/v1/keys': {
         post: op('admin', {
           summary: 'Create an API key; the key is in this answer only',

@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { SMTPServer } from 'smtp-server';
 import type { Config } from '../../config';
 import { startFakeServer } from '../fakes/http';
-import { eventually, h, startApi, startWorker, testConfig, uniqueCustomer } from '../harness';
+import { createKey, eventually, h, startApi, startWorker, testConfig, uniqueCustomer } from '../harness';
 import { ANGRY, FAST_POLICY } from './rig';
 
 interface Mail {
@@ -103,6 +103,17 @@ describe('notifications: webhook, e-mail and console', () => {
 
     const attempts = await h().db('notification_deliveries').where({ notification_id: row.id }).orderBy('id');
     expect(attempts.map((a: { channel: string; outcome: string }) => `${a.channel}:${a.outcome}`)).to.deep.equal(['console:delivered', 'webhook:failed', 'email:delivered', 'webhook:delivered']);
+    // The console reads them through the API (operators; a limited key sees only its customers').
+    const listed = (await api.http.get('/v1/notifications').query({ alertId: alert.id }).expect(200)).body;
+    expect(listed.items).to.have.length(1);
+    expect(listed.items[0]).to.include({ key: `alert/${alert.id}`, alertId: alert.id, customerId, alertType: 'legal_threat', severity: 'crisis', level: null, text: row.text, link });
+    expect(listed.items[0].channels).to.deep.equal({ console: 'delivered', webhook: 'delivered', email: 'delivered' });
+    const other = await createKey('operator', { customerIds: ['somebody-else'] });
+    expect((await api.anon.get('/v1/notifications').query({ alertId: alert.id }).set('Authorization', other.auth).expect(200)).body.items).to.have.length(0);
+    const ingest = await createKey('ingest');
+    await api.anon.get('/v1/notifications').set('Authorization', ingest.auth).expect(403);
+    expect((await api.http.get('/v1/notifications').query({ alertId: 'nope' })).body.error.details[0].field).to.equal('alertId');
+
     // Nothing about the customer but the id: not the name, the e-mail address, the phone or the words.
     for (const text of [row.text, mine[1].text, mails[0].data]) {
       expect(text).to.not.include('Ada').and.not.include('ada@example.test').and.not.include('+4915100000001').and.not.include('lawyer');
