@@ -55,3 +55,42 @@ export function createIngest({ db, journeys }: { db: Db; journeys: JourneyGatewa
     return { records, statuses };
   };
 }
+
+/**
+ * Single requests that arrive within `windowMs` of each other share one database write (and, after
+ * it, the customers' deliveries): under a steady stream of `POST /v1/signals` the API does what the
+ * batch endpoint does, with two statements per group instead of per request. A lone request waits
+ * at most `windowMs`; a group is written at once when it reaches `maxItems`. Each caller gets its
+ * own records and statuses; a failed write fails every request of its group (none was accepted).
+ */
+export function coalescing(ingest: Ingest, windowMs = 2, maxItems = 500): Ingest {
+  type Waiting = { bodies: SignalBody[]; resolve: (r: Awaited<ReturnType<Ingest>>) => void; reject: (err: unknown) => void };
+  let group: Waiting[] = [];
+  let items = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    const mine = group;
+    group = [];
+    items = 0;
+    if (timer) clearTimeout(timer);
+    timer = null;
+    ingest(mine.flatMap((w) => w.bodies)).then(
+      ({ records, statuses }) => {
+        let at = 0;
+        for (const w of mine) {
+          const n = w.bodies.length;
+          w.resolve({ records: records.slice(at, at + n), statuses: statuses.slice(at, at + n) });
+          at += n;
+        }
+      },
+      (err) => mine.forEach((w) => w.reject(err)),
+    );
+  };
+  return (bodies) =>
+    new Promise((resolve, reject) => {
+      group.push({ bodies, resolve, reject });
+      items += bodies.length;
+      if (items >= maxItems) flush();
+      else timer ??= setTimeout(flush, windowMs);
+    });
+}

@@ -5,7 +5,7 @@ import { maySendAnalysis, mayTouchCustomer } from '../../domain/access';
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../../domain/errors';
 import { allow, assertCustomerAccess, principalOf } from '../auth';
 import { parse } from '../errors';
-import { createIngest } from '../ingest';
+import { coalescing, createIngest } from '../ingest';
 import type { JourneyGateway } from '../journeys';
 import type { OccurredAtBounds } from '../../domain/input-limits';
 import { signalSchemas, type SignalBody } from '../schemas';
@@ -49,11 +49,13 @@ export function createSignalsRouter({
   const { SignalSchema, SignalBatchSchema } = signalSchemas(occurredAt);
 
   const accept = createIngest({ db, journeys });
+  // Single signals arriving together are written together; a batch is one write already.
+  const acceptOne = coalescing(accept);
 
   router.post('/', allow('ingest'), async (req, res) => {
     const body = parse(SignalSchema, req.body);
     checkCaller(res, [body]);
-    const { records, statuses } = await accept([body]);
+    const { records, statuses } = await acceptOne([body]);
     const { signal, workflowId } = records[0];
     if (statuses[0] === 'conflict') {
       res.status(409).json({ error: conflictError(signal.id) });
