@@ -159,6 +159,8 @@ describe('ops console in Chromium', function () {
     const page = await newPage({ width: 390, height: 844 });
     // Signed in with the keyboard alone: the key field has focus, Enter submits.
     await page.goto(`${base}/console/`);
+    // The page renders after its modules load: type once the key field has taken the focus itself.
+    await eventually(async () => page.evaluate(() => document.activeElement?.id === 'api-key'), 10_000, 'the key field to have the focus');
     await page.keyboard.type(ops.key);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Alerts', level: 1 }).waitFor();
