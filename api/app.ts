@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import express from 'express';
 import type { Config } from '../config';
@@ -17,7 +18,7 @@ import { eraseCustomer } from './erasure';
 import { createIntegrations } from '../integrations';
 import type { CustomerKeyCodec } from '../privacy/codec';
 import { JourneyGateway } from './journeys';
-import type { Logger } from './logger';
+import { requestIdOf, type Logger } from './logger';
 import { createMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { alertStreamHandler } from './routes/alert-stream';
@@ -67,7 +68,16 @@ export function createApp({ config, db, client, log, codec }: AppDeps) {
 
   app.use((req, res, next) => {
     const end = metrics.httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => end({ route: req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched', status: res.statusCode }));
+    // One JSON line per request: its id (the caller's X-Request-Id or ours, echoed back), the route
+    // pattern, never the path itself (it may hold a customer id) nor any body.
+    const requestId = requestIdOf(req.get('x-request-id'), randomUUID);
+    res.locals.requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      const seconds = end({ route, status: res.statusCode });
+      log.info({ requestId, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1000) }, 'request');
+    });
     next();
   });
   app.use(urlHygiene);

@@ -64,12 +64,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     // The database is unreachable (restarting, failed over, pool timed out): nothing was accepted,
     // and the client should retry shortly rather than treat it as our bug.
     if (isDatabaseUnavailable(err)) {
-      log.warn({ err: { name: err?.name, code: err?.code }, method: req.method, route: req.route?.path }, 'database unavailable');
+      log.warn({ err: { name: err?.name, code: err?.code }, requestId: res.locals.requestId, method: req.method, route: req.route?.path }, 'database unavailable');
       res.setHeader('Retry-After', '5');
       res.status(503).json({ error: { code: 'unavailable', message: 'the database is unavailable; nothing was changed, retry shortly', details: [] } });
       return;
     }
-    log.error({ err: { name: err?.name, message: err?.message, stack: err?.stack }, method: req.method, route: req.route?.path }, 'unhandled error');
+    log.error({ err: { name: err?.name, message: err?.message, stack: err?.stack }, requestId: res.locals.requestId, method: req.method, route: req.route?.path }, 'unhandled error');
     res.status(500).json({ error: { code: 'internal', message: 'internal error', details: [] } });
   };
 }

@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type LogLevel } from '@temporalio/worker';
 import { loadTextAnalyzer } from '../analysis';
 import { assertDeployable, loadConfig, requireDatabaseUrl, temporalConnectionOptions } from '../config';
 import { createDb } from '../db';
-import { createLogger } from '../api/logger';
+import { createLogger, sdkLogSink } from '../api/logger';
 import { createCodec } from '../privacy';
 import { createWorker } from './create';
 import { createIntegrations, describeIntegrations } from '../integrations';
@@ -22,7 +22,12 @@ async function run() {
   const log = createLogger(config.logLevel).child({ component: 'worker' });
   // The SDK's worker metrics: installed once, before any connection (a process may install one runtime).
   const { port: metricsPort, sdkPort } = config.workerMetrics;
-  if (sdkPort > 0) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: `${config.host}:${sdkPort}`, countersTotalSuffix: true, useSecondsForDurations: true } } } });
+  // The SDK's own logs (with workflowId, runId, activityType) go out as JSON lines like ours.
+  const sdkLevel = (({ trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' }) as Record<string, LogLevel>)[config.logLevel] ?? 'INFO';
+  Runtime.install({
+    logger: new DefaultLogger(sdkLevel, sdkLogSink(log)),
+    ...(sdkPort > 0 ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `${config.host}:${sdkPort}`, countersTotalSuffix: true, useSecondsForDurations: true } } } } : {}),
+  });
   // A busy port costs the metrics, not the worker: it goes on processing and says so.
   const metrics =
     metricsPort > 0
