@@ -76,10 +76,30 @@ describe('docker-compose.yml', () => {
     expect(text, 'no literal password').not.to.match(/PASSWORD:-/);
   });
 
+  it('scrapes the API and the worker with Prometheus, and Grafana shows a dashboard of metrics the platform exports', () => {
+    expect(services).to.include.all.keys('prometheus', 'grafana');
+    const scrape = parse(fs.readFileSync(path.join(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8'));
+    const targets = scrape.scrape_configs.flatMap((c: { static_configs: { targets: string[] }[] }) => c.static_configs.flatMap((t) => t.targets));
+    expect(targets).to.have.members(['api:3000', `worker:${services.worker.environment!.WORKER_METRICS_PORT}`]);
+    expect(services.worker.environment).to.include({ HOST: '0.0.0.0' });
+    expect(services.grafana.environment!.GF_SECURITY_ADMIN_PASSWORD).to.match(/^\$\{GRAFANA_ADMIN_PASSWORD:\?/);
+    const datasource = parse(fs.readFileSync(path.join(ROOT, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8'));
+    expect(datasource.datasources[0]).to.include({ type: 'prometheus', url: 'http://prometheus:9090', uid: 'prometheus' });
+    // Every metric a panel asks for is one the API or the worker registers (or the Temporal SDK's).
+    const dashboard = JSON.parse(fs.readFileSync(path.join(ROOT, 'deploy/grafana/dashboards/engagement.json'), 'utf8'));
+    const exported = ['api/metrics.ts', 'activities/metrics.ts'].map((f) => fs.readFileSync(path.join(ROOT, f), 'utf8')).join('\n');
+    const exprs: string[] = dashboard.panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map((t) => t.expr));
+    expect(exprs.length).to.be.at.least(15);
+    for (const expr of exprs) {
+      const names = [...expr.replace(/\b(?:by|without)\s*\([^)]*\)/g, '').matchAll(/\b([a-z]+(?:_[a-z0-9]+)+)\b(?=[{\[)])/g)].map((m) => m[1].replace(/_(bucket|sum|count)$/, '')).filter((n) => !n.startsWith('temporal_') && !['histogram_quantile'].includes(n));
+      for (const name of names) expect(exported, `${name} in "${expr}"`).to.include(`'${name}'`);
+    }
+  });
+
   it('pins every image to a version', () => {
     for (const [name, s] of Object.entries(services)) {
       expect(s.image, `${name} has an image`).to.be.a('string');
-      expect(s.image, `${name} is pinned`).to.match(/:[0-9][\w.-]*$/);
+      expect(s.image, `${name} is pinned`).to.match(/:v?[0-9][\w.-]*$/);
       expect(s.image).not.to.match(/:latest$/);
     }
   });
