@@ -626,6 +626,51 @@ function OverviewView() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Notifications: what the escalation chain and the subscribed alert types sent to people
+
+function NotificationsView() {
+  const [items, setItems] = useState(undefined);
+  const [error, setError] = useState(null);
+  useEffect(() => {
+    let stopped = false;
+    const load = () =>
+      api('/v1/notifications?limit=100')
+        .then((r) => !stopped && (setItems(r.items), setError(null)))
+        .catch((err) => !stopped && setError(err.status === 404 ? 'Notifications unavailable: this API does not list them.' : `Notifications unavailable: ${err.message}`));
+    load();
+    const timer = setInterval(load, 15_000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, []);
+  return html`<main id="main" tabindex="-1">
+    <h1>Notifications</h1>
+    <p class="muted">Escalation levels and subscribed alert types, as sent to the webhook, e-mail and this console. Refreshed every 15 seconds.</p>
+    ${error && html`<p class="error" role="status" id="notifications-unavailable">${error}</p>`}
+    ${items === undefined && !error && html`<p class="muted">Loading…</p>`}
+    ${items && items.length === 0 && html`<p class="muted" id="notifications-empty">Nothing has been sent yet.</p>`}
+    ${items &&
+    items.length > 0 &&
+    html`<ul class="notifications" id="notifications-list">
+      ${items.map(
+        (n) => html`<li class="panel" data-notification-id=${n.id}>
+          <p><${Severity} value=${n.severity} /> <strong>${typeLabel(n.alertType)}</strong>${n.level !== null && n.level !== undefined ? ` · escalation level ${n.level + 1}` : ''} · <${Time} at=${n.createdAt} /></p>
+          <p>${n.text}</p>
+          <p class="muted">
+            ${Object.entries(n.channels ?? {})
+              .map(([channel, state]) => `${channel}: ${state}`)
+              .join(' · ')}
+            ${n.alertId && html` · <a href=${`#/alerts/${encodeURIComponent(n.alertId)}`}>the alert</a>`}
+            ${n.customerId && html` · <a href=${customerHref(n.customerId)}>the customer</a>`}
+          </p>
+        </li>`,
+      )}
+    </ul>`}
+  </main>`;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Shell
 
 function App() {
@@ -650,7 +695,7 @@ function App() {
       .catch(() => {});
   }, []);
 
-  const titles = { alerts: 'Alerts', customers: 'Customer', overview: 'Overview' };
+  const titles = { alerts: 'Alerts', customers: 'Customer', overview: 'Overview', notifications: 'Notifications' };
   useEffect(() => {
     document.title = `${session ? titles[route.view] ?? 'Ops console' : 'Sign in'} · Ops console`;
   }, [route.view, session]);
@@ -671,10 +716,12 @@ function App() {
   const nav = [
     ['alerts', '#/alerts', 'Alerts'],
     ['overview', '#/overview', 'Overview'],
+    ['notifications', '#/notifications', 'Notifications'],
   ];
   let view;
   if (route.view === 'customers' && route.id) view = html`<${CustomerView} key=${route.id} id=${route.id} config=${config} />`;
   else if (route.view === 'overview') view = html`<${OverviewView} />`;
+  else if (route.view === 'notifications') view = html`<${NotificationsView} />`;
   else view = html`<${AlertsView} config=${config} selectedId=${route.view === 'alerts' ? route.id : null} />`;
   return html`<a class="skip-link" href="#main" onClick=${(e) => (e.preventDefault(), document.getElementById('main')?.focus())}>Skip to content</a>
     <header class="top">

@@ -8,7 +8,7 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { createKey, eventually, startApi, uniqueCustomer } from '../harness';
+import { createKey, eventually, h, startApi, uniqueCustomer } from '../harness';
 
 // Functions passed to page.evaluate run in the browser; this project compiles without the DOM library.
 declare const document: any;
@@ -145,6 +145,24 @@ describe('ops console in Chromium', function () {
     await eventually(async () => (await paintedPixels(page, '#chart-open-severity')) > 500, 10_000, 'the open-alerts chart');
     await page.locator('#kpi-totals, #kpi-unavailable').first().waitFor({ timeout: 10_000 });
     await page.screenshot({ path: path.join(SHOTS, '5-overview.png'), fullPage: true });
+
+    // Notifications the chain sent (here one written as the notify activity writes it) are listed.
+    await h().db('notifications').insert({
+      key: `alert/${alert.id}`,
+      alert_id: alert.id,
+      customer_id: customerId,
+      alert_type: 'legal_threat',
+      severity: alert.severity,
+      text: `legal_threat alert, severity ${alert.severity}, customer ${customerId}.`,
+      link: `${base}/console/#/alerts/${alert.id}`,
+      channels: JSON.stringify({ console: 'delivered', webhook: 'delivered', email: 'off' }),
+    });
+    await page.getByRole('link', { name: 'Notifications' }).click();
+    const notice = page.locator('li[data-notification-id]', { hasText: customerId });
+    await notice.waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).to.include('Legal threat').and.include('webhook: delivered').and.include('email: off');
+    expect(await notice.getByRole('link', { name: 'the alert' }).getAttribute('href')).to.equal(`#/alerts/${alert.id}`);
+    await page.screenshot({ path: path.join(SHOTS, '5b-notifications.png'), fullPage: true });
 
     // Sign-out ends the session on the server.
     await page.getByRole('button', { name: 'Sign out' }).click();
