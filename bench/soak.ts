@@ -77,6 +77,8 @@ async function main() {
   // The platform's own log is kept out of the table; its tail is shown if it dies.
   let stderrTail = '';
   platform.stderr!.on('data', (d) => (stderrTail = (stderrTail + d).slice(-4000)));
+  // Interrupted: the platform (and through it the dev server) stops with us.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (platform.kill('SIGINT'), process.exit(130)));
   const log = (m: string) => console.error(`[soak] ${m}`);
   let platformExit: string | null = null;
   platform.once('exit', (code, signal) => (platformExit = `exited (${code ?? signal})`));
