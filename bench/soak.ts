@@ -96,51 +96,62 @@ async function main() {
     const minuteRss: number[] = [];
     let accepted = 0;
     const t0 = Date.now();
+    // The stream keeps its schedule whatever the answers take: each minute's figures are filled in
+    // as its requests and its legal threat's alert come back, and printed once all are in.
+    const minutes: { sent: number; errors: number; latencies: number[]; alertMs: number; rss: number; backlog: number; settled: Promise<unknown>[] }[] = [];
+    // Analysed so far, from the platform's own counters (npm start runs the worker in the API process).
+    const analysedSoFar = async () => {
+      const text = await get('/metrics').then((r) => r.text(), () => '');
+      let n = 0;
+      for (const line of text.split('\n')) if (line.startsWith('signals_total{') && line.includes('outcome="analysed"')) n += Number(line.split(' ').at(-1));
+      return n;
+    };
     for (let minute = 1; minute <= MINUTES && !platformExit; minute++) {
-      const latencies: number[] = [];
-      let sent = 0;
-      let errors = 0;
-      const inFlight = new Set<Promise<void>>();
+      const m = { sent: 0, errors: 0, latencies: [] as number[], alertMs: NaN, rss: NaN, backlog: NaN, settled: [] as Promise<unknown>[] };
+      minutes.push(m);
       const end = t0 + minute * 60_000;
-      // One legal threat per minute, from a customer of its own: how long until its alert is listed.
+      // One legal threat per minute, from a customer of its own: how long until its alert is listed
+      // (given up after 5 minutes).
       const legalCustomer = `soak-legal-${minute}-${randomUUID().slice(0, 8)}`;
       const legalPosted = Date.now();
-      const legal = post({ customerId: legalCustomer, type: 'feedback', text: LEGAL, language: 'en' }).then((r) => r.status === 202, () => false);
-      let alertMs = NaN;
-      const alertWatch = (async () => {
-        if (!(await legal)) return;
-        while (Date.now() < end + 30_000 && !platformExit) {
-          const r = await get(`/v1/alerts?customerId=${legalCustomer}&type=legal_threat`).then((x) => x.json() as Promise<{ items?: unknown[] }>, () => null);
-          if (r?.items?.length) return void (alertMs = Date.now() - legalPosted);
-          await sleep(50);
-        }
-      })();
+      m.settled.push(
+        (async () => {
+          const r = await post({ customerId: legalCustomer, type: 'feedback', text: LEGAL, language: 'en' }).catch(() => null);
+          if (r?.status !== 202) return;
+          while (Date.now() < legalPosted + 300_000 && !platformExit) {
+            const body = await get(`/v1/alerts?customerId=${legalCustomer}&type=legal_threat`).then((x) => x.json() as Promise<{ items?: unknown[] }>, () => null);
+            if (body?.items?.length) return void (m.alertMs = Date.now() - legalPosted);
+            await sleep(100);
+          }
+        })(),
+      );
       for (let next = Date.now(); next < end && !platformExit; next += 1000 / RATE) {
         const wait = next - Date.now();
         if (wait > 0) await sleep(wait);
         const customerId = customers[Math.floor(Math.random() * customers.length)];
         const started = performance.now();
-        sent++;
-        const p = post({ customerId, type: 'feedback', text: TEXTS[sent % TEXTS.length] })
-          .then(async (r) => {
-            await r.arrayBuffer();
-            latencies.push(performance.now() - started);
-            if (r.status === 202) {
-              accepted++;
-              sentTo.set(customerId, (sentTo.get(customerId) ?? 0) + 1);
-            } else errors++;
-          })
-          .catch(() => void errors++)
-          .finally(() => inFlight.delete(p));
-        inFlight.add(p);
+        m.sent++;
+        m.settled.push(
+          post({ customerId, type: 'feedback', text: TEXTS[m.sent % TEXTS.length] })
+            .then(async (r) => {
+              await r.arrayBuffer();
+              m.latencies.push(performance.now() - started);
+              if (r.status === 202) {
+                accepted++;
+                sentTo.set(customerId, (sentTo.get(customerId) ?? 0) + 1);
+              } else m.errors++;
+            })
+            .catch(() => void m.errors++),
+        );
       }
-      await Promise.all(inFlight);
-      await alertWatch;
-      const rss = platformExit ? NaN : treeRssMiB(platform.pid!);
-      minuteRss.push(rss);
-      rows.push([String(minute), String(sent), String(errors), fmt(median(latencies), 1), fmt(pct(latencies, 99), 1), fmt(alertMs), fmt(rss)]);
-      log(`minute ${rows.at(-1)!.join(' | ')}`);
+      m.rss = platformExit ? NaN : treeRssMiB(platform.pid!);
+      minuteRss.push(m.rss);
+      // Accepted but not yet analysed (the legal threats included).
+      m.backlog = accepted + minute - (await analysedSoFar());
+      log(`minute ${minute}: sent ${m.sent}, answered ${m.latencies.length}, errors ${m.errors}, POST p50 so far ${fmt(median(m.latencies), 1)} ms, backlog ${m.backlog}, RSS ${fmt(m.rss)} MiB`);
     }
+    for (const m of minutes) await Promise.all(m.settled);
+    minutes.forEach((m, i) => rows.push([String(i + 1), String(m.sent), String(m.errors), fmt(median(m.latencies), 1), fmt(pct(m.latencies, 99), 1), String(m.backlog), fmt(m.alertMs), fmt(m.rss)]));
     // Drained: every accepted signal processed by its journey, exactly (the profile counts them).
     let processed = 0;
     const deadline = Date.now() + 300_000;
@@ -158,8 +169,8 @@ async function main() {
     const half = Math.floor(minuteRss.length / 2);
     const slope = minuteRss.length > 3 ? (minuteRss.at(-1)! - minuteRss[half]) / (minuteRss.length - 1 - half) : NaN;
     console.log(`\nSoak: ${MINUTES} min at ${RATE} signals/s, ${CUSTOMERS} customers, ${process.env.SOAK_DATABASE_URL ? 'Postgres server' : 'embedded Postgres'}; ${os.cpus().length} cores, Node ${process.version}\n`);
-    console.log('| minute | sent | errors | POST p50 ms | POST p99 ms | legal alert ms | RSS MiB (all processes) |');
-    console.log('|---|---|---|---|---|---|---|');
+    console.log('| minute | sent | errors | POST p50 ms | POST p99 ms | backlog at minute end | legal alert ms (posted at minute start) | RSS MiB (all processes) |');
+    console.log('|---|---|---|---|---|---|---|---|');
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
     console.log(`\nAccepted ${accepted}, processed by their journeys ${processed} (${processed === accepted ? 'all, once' : 'MISMATCH'}); RSS trend over the second half ${fmt(slope, 1)} MiB/min; platform ${platformExit ?? 'alive'}.`);
     if (platformExit) console.error(stderrTail);
