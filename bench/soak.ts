@@ -154,25 +154,34 @@ async function main() {
     minutes.forEach((m, i) => rows.push([String(i + 1), String(m.sent), String(m.errors), fmt(median(m.latencies), 1), fmt(pct(m.latencies, 99), 1), String(m.backlog), fmt(m.alertMs), fmt(m.rss)]));
     // Drained: every accepted signal processed by its journey, exactly (the profile counts them).
     let processed = 0;
-    const deadline = Date.now() + 300_000;
-    for (const [customerId, n] of sentTo) {
-      for (;;) {
-        const body = (await get(`/v1/customers/${customerId}`).then((r) => r.json(), () => null)) as { riskProfile?: { signalsProcessed?: number } } | null;
-        const seen = body?.riskProfile?.signalsProcessed ?? 0;
-        if (seen >= n || Date.now() > deadline || platformExit) {
-          processed += seen;
-          break;
+    const deadline = Date.now() + 600_000;
+    // First until the counters say the backlog is gone (cheap), then each journey's own count.
+    while ((await analysedSoFar()) < accepted && Date.now() < deadline && !platformExit) await sleep(1000);
+    const drainedAfterS = Math.round((Date.now() - t0) / 1000 - minutes.length * 60);
+    const journeys = [...sentTo];
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let next = journeys.shift(); next; next = journeys.shift()) {
+          const [customerId, n] = next;
+          for (;;) {
+            const body = (await get(`/v1/customers/${customerId}`).then((r) => r.json(), () => null)) as { riskProfile?: { signalsProcessed?: number } } | null;
+            const seen = body?.riskProfile?.signalsProcessed ?? 0;
+            if (seen >= n || Date.now() > deadline || platformExit) {
+              processed += seen;
+              break;
+            }
+            await sleep(200);
+          }
         }
-        await sleep(200);
-      }
-    }
+      }),
+    );
     const half = Math.floor(minuteRss.length / 2);
     const slope = minuteRss.length > 3 ? (minuteRss.at(-1)! - minuteRss[half]) / (minuteRss.length - 1 - half) : NaN;
     console.log(`\nSoak: ${MINUTES} min at ${RATE} signals/s, ${CUSTOMERS} customers, ${process.env.SOAK_DATABASE_URL ? 'Postgres server' : 'embedded Postgres'}; ${os.cpus().length} cores, Node ${process.version}\n`);
     console.log('| minute | sent | errors | POST p50 ms | POST p99 ms | backlog at minute end | legal alert ms (posted at minute start) | RSS MiB (all processes) |');
     console.log('|---|---|---|---|---|---|---|---|');
     for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-    console.log(`\nAccepted ${accepted}, processed by their journeys ${processed} (${processed === accepted ? 'all, once' : 'MISMATCH'}); RSS trend over the second half ${fmt(slope, 1)} MiB/min; platform ${platformExit ?? 'alive'}.`);
+    console.log(`\nAccepted ${accepted}, processed by their journeys ${processed} (${processed === accepted ? 'all, once' : 'MISMATCH'}), the backlog gone ${drainedAfterS} s after the stream ended; RSS trend over the second half ${fmt(slope, 1)} MiB/min; platform ${platformExit ?? 'alive'}.`);
     if (platformExit) console.error(stderrTail);
     if (platformExit || processed !== accepted) process.exitCode = 1;
   } finally {
