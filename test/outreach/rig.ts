@@ -24,7 +24,12 @@ export const FAST_POLICY: OutreachPolicy = {
   escalation: { renotifyMs: 60_000, chain: ['care-team', 'team-lead'] },
 };
 
-export async function startRig(policy: Partial<OutreachPolicy> = {}) {
+/**
+ * The outreach loop on a worker of its own against the Twilio and Salesforce fakes. `via` may put
+ * something (the fault tests' misbehaving proxy) between the platform and a fake: it gets the
+ * fake's address and returns the one the platform is to use.
+ */
+export async function startRig(policy: Partial<OutreachPolicy> = {}, via: { twilio?: (url: string) => Promise<string>; salesforce?: (url: string) => Promise<string> } = {}) {
   const accountSid = `AC${randomUUID().replace(/-/g, '')}`;
   const authToken = randomUUID().replace(/-/g, '');
   const accessToken = `00D!${randomUUID()}`;
@@ -36,8 +41,8 @@ export async function startRig(policy: Partial<OutreachPolicy> = {}) {
     ...base,
     temporal: { ...base.temporal, taskQueue },
     publicBaseUrl: PUBLIC_BASE_URL,
-    twilio: { accountSid, authToken, from: '+15005550006', baseUrl: twilio.url },
-    salesforce: { instanceUrl: salesforce.url, accessToken, apiVersion: '60.0', escalationIdField: 'Engagement_Escalation_Id__c' },
+    twilio: { accountSid, authToken, from: '+15005550006', baseUrl: (await via.twilio?.(twilio.url)) ?? twilio.url },
+    salesforce: { instanceUrl: (await via.salesforce?.(salesforce.url)) ?? salesforce.url, accessToken, apiVersion: '60.0', escalationIdField: 'Engagement_Escalation_Id__c' },
     crmWebhookToken: CRM_TOKEN,
     survey: { secret: `secret-${randomUUID()}`, isDevSecret: false },
     outreach: { ...FAST_POLICY, ...policy },
