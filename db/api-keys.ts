@@ -79,9 +79,14 @@ export async function findActiveApiKey(db: Db, secret: string): Promise<ApiKey |
   return row ? fromRow(row) : null;
 }
 
-/** The active key with this id, or null. */
-export async function findActiveApiKeyById(db: Db, id: string): Promise<ApiKey | null> {
-  const row = await db('api_keys').where({ id }).whereNull('revoked_at').first();
+/** The active key behind an unexpired console session (by its token's hash), or null: one query per request. */
+export async function findActiveApiKeyBySession(db: Db, tokenHash: string): Promise<ApiKey | null> {
+  const row = await db('console_sessions as s')
+    .join('api_keys as k', 'k.id', 's.key_id')
+    .where('s.token_hash', tokenHash)
+    .where('s.expires_at', '>', db.fn.now())
+    .whereNull('k.revoked_at')
+    .first('k.*');
   return row ? fromRow(row) : null;
 }
 

@@ -2,7 +2,7 @@
 // token is derived from the session token (never stored), so the table alone gives neither.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '.';
-import { findActiveApiKeyById, type ApiKey } from './api-keys';
+import { findActiveApiKeyBySession, type ApiKey } from './api-keys';
 
 const hash = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
@@ -20,11 +20,9 @@ export async function createConsoleSession(db: Db, keyId: string, ttlMs: number)
 }
 
 /** The active key behind an unexpired session, or null. */
-export async function findConsoleSession(db: Db, token: string): Promise<{ key: ApiKey; expiresAt: Date } | null> {
-  const row = await db('console_sessions').where({ token_hash: hash(token) }).where('expires_at', '>', db.fn.now()).first('key_id', 'expires_at');
-  if (!row) return null;
-  const key = await findActiveApiKeyById(db, row.key_id);
-  return key ? { key, expiresAt: new Date(row.expires_at) } : null;
+export async function findConsoleSession(db: Db, token: string): Promise<{ key: ApiKey } | null> {
+  const key = await findActiveApiKeyBySession(db, hash(token));
+  return key ? { key } : null;
 }
 
 export async function deleteConsoleSession(db: Db, token: string): Promise<void> {
