@@ -7,20 +7,14 @@ describe('POST /v1/signals under a burst: single requests share database writes'
 
   it('60 requests at once are each answered for themselves; the same signal sent twice at once is accepted once', async () => {
     const customers = Array.from({ length: 6 }, () => uniqueCustomer('burst'));
-    const inserts: string[] = [];
-    const onQuery = (q: { sql: string }) => /^insert into "signals"/i.test(q.sql) && inserts.push(q.sql);
-    h().db.on('query', onQuery);
     const reused = `${customers[0]}-reused`;
-    let responses;
-    try {
-      responses = await Promise.all([
-        ...Array.from({ length: 60 }, (_, i) => api.http.post('/v1/signals').send({ id: `${customers[i % 6]}-${i}`, customerId: customers[i % 6], type: 'feedback', text: `note ${i}` })),
-        api.http.post('/v1/signals').send({ id: reused, customerId: customers[0], type: 'login' }),
-        api.http.post('/v1/signals').send({ id: reused, customerId: customers[0], type: 'login' }),
-      ]);
-    } finally {
-      h().db.removeListener('query', onQuery);
-    }
+    // How many inserts a burst takes depends on how the requests happen to arrive; the next test
+    // pins the grouping down. Here: each request answered for itself.
+    const responses = await Promise.all([
+      ...Array.from({ length: 60 }, (_, i) => api.http.post('/v1/signals').send({ id: `${customers[i % 6]}-${i}`, customerId: customers[i % 6], type: 'feedback', text: `note ${i}` })),
+      api.http.post('/v1/signals').send({ id: reused, customerId: customers[0], type: 'login' }),
+      api.http.post('/v1/signals').send({ id: reused, customerId: customers[0], type: 'login' }),
+    ]);
     const singles = responses.slice(0, 60);
     singles.forEach((r, i) => {
       expect(r.status, `request ${i}`).to.equal(202);
@@ -28,7 +22,6 @@ describe('POST /v1/signals under a burst: single requests share database writes'
     });
     const [first, again] = responses.slice(60).map((r) => [r.status, r.body.duplicate]);
     expect([first, again].map(String).sort(), 'the same signal twice: once accepted, once a duplicate').to.deep.equal(['202,false', '202,true']);
-    expect(inserts.length, 'inserts for 62 requests').to.be.at.least(1).and.at.most(62);
     const other = await api.http.post('/v1/signals').send({ id: reused, customerId: customers[0], type: 'feedback', text: 'another payload' });
     expect([other.status, other.body.error?.code], 'the same id with another payload').to.deep.equal([409, 'idempotency_conflict']);
     // Every accepted signal reaches its journey once, in order per customer.
