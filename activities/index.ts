@@ -4,9 +4,8 @@ import { countSuppressed, insertAlerts, openAlertsOf, type Alert } from '../db/a
 import { AuditTrail, DEV_PSEUDONYM_SECRET, type AuditEvent } from '../db/audit';
 import { loadJourneySnapshot, saveJourneySnapshot } from '../db/customers';
 import type { Db } from '../db';
-import { consentsOf } from '../db/profiles';
 import { evaluateSegment } from '../db/segments';
-import { analysesOf, saveAnalyses, withholdAnalysis } from '../db/signals';
+import { batchContextOf, saveAnalyses, withholdAnalysis } from '../db/signals';
 import { RECOMMENDED_ACTIONS } from '../domain/actions';
 import { NO_ANALYSIS_CONSENT } from '../domain/consent';
 import { summarizeHistory, type HistoryEntry } from '../domain/history';
@@ -101,8 +100,10 @@ export function createActivities({ db, analyzer, pseudonymSecret, notify }: Acti
       let state = input.state ?? (await resume(db, input.customerId));
       const seen = new Set(state.recentSignalIds);
       const signals = input.signals.filter((s) => !seen.has(s.id) && (seen.add(s.id), true));
+      if (signals.length === 0) return { state, alertIds: [], suppressed: 0 };
+      const { consents, stored, receivedAt } = await batchContextOf(db, input.customerId, signals.map((s) => s.id));
       // Without consent to analysis, signals stay on record but are not analysed or judged.
-      if (!(await consentsOf(db, input.customerId)).analysis) {
+      if (!consents.analysis) {
         let withheld: string[] = [];
         await db.transaction(async (trx) => {
           withheld = await withholdAnalysis(trx, signals.map((s) => s.id), NO_ANALYSIS_CONSENT);
@@ -115,7 +116,6 @@ export function createActivities({ db, analyzer, pseudonymSecret, notify }: Acti
         countAnalysed(signals.filter((s) => withheld.includes(s.id)), 'analysis_withheld', NO_ANALYSIS_CONSENT);
         return { state, alertIds: [], suppressed: 0 };
       }
-      const stored = await analysesOf(db, signals.map((s) => s.id));
       const fresh: { signalId: string; customerId: string; analysis: AnalyzedSignal }[] = [];
       const alerts: (AlertDraft & { id: string; workflowId: string })[] = [];
       const suppressions: { type: AlertDraft['type']; signalId: string }[] = [];
@@ -145,7 +145,7 @@ export function createActivities({ db, analyzer, pseudonymSecret, notify }: Acti
         await audit.record(trx, [...journeyAuditEvents(audit, input, signals, fresh, created, suppressions, counted), ...judged.events]);
       });
       // Counted after commit, once: a retry finds analyses stored, alerts existing and suppressions counted.
-      await countAnalysed(signals.filter((s) => fresh.some((f) => f.signalId === s.id)), 'analysed', null, db);
+      countAnalysed(signals.filter((s) => fresh.some((f) => f.signalId === s.id)), 'analysed', null, receivedAt);
       countFired(created, suppressions.filter((_, i) => counted[i] !== null).map((x) => x.type));
       // All of the batch's alerts, not only the new ones: a retry after commit still notifies (once, by key).
       const toNotify = alerts.filter((a) => subscribed.has(a.type)).map((a) => a.id);

@@ -1,23 +1,19 @@
 // Counting what the activities did, after it committed (api/metrics.ts holds the counters; the
 // worker's metrics listener exposes them). Never fails an activity.
-import type { Db } from '../db';
 import type { Alert } from '../db/alerts';
 import { platformMetrics as m } from '../api/metrics';
 import { SEVERITY_BY_TYPE } from '../domain/rules';
 import type { AlertType, CustomerSignal } from '../domain/types';
 
 /** Signals analysed or kept without analysis; for analysed ones, the time since the API received them. */
-export async function countAnalysed(signals: Pick<CustomerSignal, 'id' | 'type'>[], outcome: 'analysed' | 'analysis_withheld', reason: string | null, db?: Db): Promise<void> {
+export function countAnalysed(signals: Pick<CustomerSignal, 'id' | 'type'>[], outcome: 'analysed' | 'analysis_withheld', reason: string | null, receivedAt?: Map<string, Date>): void {
   if (signals.length === 0) return;
   for (const s of signals) m.signals.inc({ type: s.type, outcome });
   if (reason) m.analysisWithheld.inc({ reason }, signals.length);
-  if (!db) return;
-  try {
-    const rows: { received_at: Date }[] = await db('signals').whereIn('id', signals.map((s) => s.id)).select('received_at');
-    const now = Date.now();
-    for (const r of rows) m.analysisLatency.observe(Math.max(0, now - new Date(r.received_at).getTime()) / 1000);
-  } catch {
-    // a metric is not worth a failed batch
+  const now = Date.now();
+  for (const s of signals) {
+    const at = receivedAt?.get(s.id);
+    if (at) m.analysisLatency.observe(Math.max(0, now - at.getTime()) / 1000);
   }
 }
 

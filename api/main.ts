@@ -4,13 +4,14 @@ import { announceFirstAdminKey } from './first-key';
 import { createDb, migrate } from '../db';
 import { createCodec } from '../privacy';
 import { createApp } from './app';
+import { countStatements } from './metrics';
 import { createLogger } from './logger';
 
 async function run() {
   const config = loadConfig();
   assertDeployable(config);
   const log = createLogger(config.logLevel).child({ component: 'api' });
-  const db = createDb(requireDatabaseUrl(config));
+  const db = countStatements(createDb(requireDatabaseUrl(config)));
   await migrate(db);
   await announceFirstAdminKey(db, config.adminApiKey);
   // Connection.lazy: the API starts and records signals even while Temporal is still coming up.

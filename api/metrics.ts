@@ -57,8 +57,15 @@ export const platformMetrics = {
   surveyAnswers: new Counter({ name: 'survey_answers_total', help: 'Survey answers by NPS category (promoter 9-10, passive 7-8, detractor 0-6)', labelNames: ['category'], registers }),
   escalations: new Counter({ name: 'outreach_escalations_total', help: 'Outreach escalations by reason', labelNames: ['reason'], registers }),
   escalationLevels: new Counter({ name: 'escalation_renotifications_total', help: 'Unacknowledged escalations raised to the next level of the chain', labelNames: ['level'], registers }),
+  dbStatements: new Counter({ name: 'db_statements_total', help: 'SQL statements this process sent to the database (transaction BEGIN/COMMIT included)', registers }),
   notifications: new Counter({ name: 'notifications_total', help: 'Notifications to people by channel and outcome (delivered, failed)', labelNames: ['channel', 'outcome'], registers }),
 };
+
+/** Counts every statement the process sends through this connection pool (db_statements_total). */
+export function countStatements(db: Db): Db {
+  db.on('query', () => platformMetrics.dbStatements.inc());
+  return db;
+}
 
 export const npsCategory = (score: number) => (score >= 9 ? 'promoter' : score >= 7 ? 'passive' : 'detractor');
 

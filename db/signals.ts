@@ -1,4 +1,5 @@
 import type { Db } from '.';
+import { DEFAULT_CONSENTS, type Consents } from '../domain/consent';
 import type { CustomerSignal, SignalAnalysis } from '../domain/types';
 import { backoffSql } from './workflow-messages';
 
@@ -144,10 +145,28 @@ export function analysisFromRow(a: Record<string, any>): SignalAnalysis & { upst
 }
 
 /** Stored analyses of the given signals, by signal id. */
-export async function analysesOf(db: Db, signalIds: string[]): Promise<Map<string, SignalAnalysis & { upstreamFields: string[] }>> {
-  if (signalIds.length === 0) return new Map();
-  const rows = await db('analyses').whereIn('signal_id', signalIds);
-  return new Map(rows.map((r: Record<string, any>) => [r.signal_id, analysisFromRow(r)]));
+/**
+ * What a batch needs from the database, in one statement: the customer's consents (asked on every
+ * batch, so a withdrawal counts from the next one), analyses an earlier attempt stored, and when the
+ * API received each signal (for the analysis-latency metric).
+ */
+export async function batchContextOf(db: Db, customerId: string, signalIds: string[]) {
+  const stored = new Map<string, SignalAnalysis & { upstreamFields: string[] }>();
+  const receivedAt = new Map<string, Date>();
+  const { rows } = await db.raw(
+    `SELECT c.consents AS customer_consents, s.id AS received_signal_id, s.received_at AS received_at, a.*
+       FROM (SELECT 1) one
+       LEFT JOIN customers c ON c.id = ?
+       LEFT JOIN signals s ON s.id = ANY(?::text[])
+       LEFT JOIN analyses a ON a.signal_id = s.id`,
+    [customerId, signalIds],
+  );
+  for (const r of rows as Record<string, any>[]) {
+    if (r.received_signal_id) receivedAt.set(r.received_signal_id, new Date(r.received_at));
+    if (r.signal_id) stored.set(r.signal_id, analysisFromRow(r));
+  }
+  const consents: Consents = { ...DEFAULT_CONSENTS, ...(rows[0]?.customer_consents ?? {}) };
+  return { consents, stored, receivedAt };
 }
 
 /** Stores analyses once; a retry or redelivery leaves the first one in place. */

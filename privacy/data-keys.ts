@@ -70,6 +70,7 @@ export const decryptWith = open;
 export class DataKeyStore {
   private readonly bySubject = new Map<string, { key: DataKey; until: number }>();
   private readonly byId = new Map<string, { key: DataKey; until: number }>();
+  private readonly loading = new Map<string, Promise<DataKey>>();
   private readonly masters: Map<string, Buffer>;
   private readonly current: MasterKey;
 
@@ -82,23 +83,16 @@ export class DataKeyStore {
     this.masters = new Map(masterKeys.map((m) => [m.id, m.key]));
   }
 
-  /** The subject's current key, made on first use. */
+  /** The subject's current key, made on first use. Concurrent callers for one subject share one look-up. */
   async currentKey(subject: string): Promise<DataKey> {
     const hit = this.bySubject.get(subject);
     if (hit && hit.until > Date.now()) return hit.key;
-    let row = await this.db('data_keys').where({ subject }).whereNull('retired_at').first();
-    if (!row) {
-      const id = randomUUID();
-      const key = randomBytes(32);
-      await this.db('data_keys')
-        .insert({ id, subject, wrapped: seal(this.current.key, key, id), master_key_id: this.current.id })
-        .onConflict(this.db.raw('(subject) WHERE retired_at IS NULL'))
-        .ignore();
-      row = await this.db('data_keys').where({ subject }).whereNull('retired_at').first();
+    let loading = this.loading.get(subject);
+    if (!loading) {
+      loading = this.loadCurrent(subject).finally(() => this.loading.delete(subject));
+      this.loading.set(subject, loading);
     }
-    const key = await this.unwrap(row);
-    this.remember(this.bySubject, subject, key);
-    return key;
+    return loading;
   }
 
   /** The key with this id (current or retired); DataKeyDestroyedError when it was destroyed. */
@@ -107,7 +101,35 @@ export class DataKeyStore {
     if (hit && hit.until > Date.now()) return hit.key;
     const row = /^[0-9a-f-]{36}$/.test(id) ? await this.db('data_keys').where({ id }).first() : undefined;
     if (!row) throw new DataKeyDestroyedError(id);
-    return this.unwrap(row);
+    const key = await this.unwrap(row);
+    // A worker decodes a customer's payload before it encodes the next one: the same key.
+    if (row.retired_at === null) this.remember(this.bySubject, row.subject, key);
+    return key;
+  }
+
+  /**
+   * One statement whether the subject is new (the insert returns the key it made) or known (the
+   * select finds it); only a key made concurrently by another process needs a second look.
+   */
+  private async loadCurrent(subject: string): Promise<DataKey> {
+    const id = randomUUID();
+    const wrapped = seal(this.current.key, randomBytes(32), id);
+    const columns = 'id, subject, wrapped, master_key_id, retired_at';
+    const { rows } = await this.db.raw(
+      `WITH made AS (
+         INSERT INTO data_keys (id, subject, wrapped, master_key_id) VALUES (?, ?, ?, ?)
+         ON CONFLICT (subject) WHERE retired_at IS NULL DO NOTHING
+         RETURNING ${columns})
+       SELECT ${columns} FROM made
+       UNION ALL
+       SELECT ${columns} FROM data_keys WHERE subject = ? AND retired_at IS NULL
+       LIMIT 1`,
+      [id, subject, wrapped, this.current.id, subject],
+    );
+    const row = rows[0] ?? (await this.db('data_keys').where({ subject }).whereNull('retired_at').first());
+    const key = await this.unwrap(row);
+    this.remember(this.bySubject, subject, key);
+    return key;
   }
 
   /** New payloads of this subject get a new key; the old one still decodes what it encrypted. */

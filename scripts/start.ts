@@ -6,6 +6,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadTextAnalyzer } from '../analysis';
 import { createApp } from '../api/app';
 import { createLogger } from '../api/logger';
+import { countStatements } from '../api/metrics';
 import { randomBytes } from 'node:crypto';
 import { announceFirstAdminKey } from '../api/first-key';
 import { assertDeployable, loadConfig, temporalConnectionOptions } from '../config';
@@ -72,7 +73,7 @@ async function run() {
       databaseUrl = pg.url;
       pool = 1;
     }
-    const db = createDb(databaseUrl, { pool });
+    const db = countStatements(createDb(databaseUrl, { pool }));
     cleanup.push(() => db.destroy());
     await migrate(db);
     // Outside the embedded default, secrets must come from the environment; on it, a survey secret of

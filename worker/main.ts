@@ -7,6 +7,7 @@ import { loadTextAnalyzer } from '../analysis';
 import { assertDeployable, loadConfig, requireDatabaseUrl, temporalConnectionOptions } from '../config';
 import { createDb } from '../db';
 import { createLogger, sdkLogSink } from '../api/logger';
+import { countStatements } from '../api/metrics';
 import { createCodec } from '../privacy';
 import { createWorker } from './create';
 import { createIntegrations, describeIntegrations } from '../integrations';
@@ -37,7 +38,7 @@ async function run() {
         })
       : null;
   if (metrics) log.info({ port: metrics.port, sdkPort: sdkPort || null }, 'worker metrics on /metrics');
-  const db = createDb(requireDatabaseUrl(config));
+  const db = countStatements(createDb(requireDatabaseUrl(config)));
   const codec = createCodec(db, config.codec.masterKeys);
   const admin = await Connection.connect(temporalConnectionOptions(config));
   try {
