@@ -1,6 +1,6 @@
 // Activities are built over their dependencies; all wiring happens in worker/.
 import type { TextAnalyzer } from '../analysis';
-import { countSuppressed, insertAlerts, openAlertsOf, type Alert } from '../db/alerts';
+import { countSuppressions, insertAlerts, openAlertsOf, type Alert } from '../db/alerts';
 import { AuditTrail, DEV_PSEUDONYM_SECRET, type AuditEvent } from '../db/audit';
 import { loadJourneySnapshot, saveJourneySnapshot } from '../db/customers';
 import type { Db } from '../db';
@@ -97,11 +97,11 @@ export function createActivities({ db, analyzer, pseudonymSecret, notify }: Acti
      * alerts in one transaction. Idempotent: a retry reuses stored analyses and alert ids.
      */
     async processSignals(input: ProcessSignalsInput): Promise<ProcessSignalsResult> {
-      let state = input.state ?? (await resume(db, input.customerId));
+      const { consents, stored, receivedAt, snapshot } = await batchContextOf(db, input.customerId, input.signals.map((s) => s.id), input.state === null);
+      let state = input.state ?? (await resume(db, input.customerId, snapshot));
       const seen = new Set(state.recentSignalIds);
       const signals = input.signals.filter((s) => !seen.has(s.id) && (seen.add(s.id), true));
       if (signals.length === 0) return { state, alertIds: [], suppressed: 0 };
-      const { consents, stored, receivedAt } = await batchContextOf(db, input.customerId, signals.map((s) => s.id));
       // Without consent to analysis, signals stay on record but are not analysed or judged.
       if (!consents.analysis) {
         let withheld: string[] = [];
@@ -132,11 +132,11 @@ export function createActivities({ db, analyzer, pseudonymSecret, notify }: Acti
       }
       let segment: string | undefined;
       let created: Alert[] = [];
-      const counted: (string | null)[] = [];
+      let counted: (string | null)[] = [];
       await db.transaction(async (trx) => {
         await saveAnalyses(trx, fresh);
         created = await insertAlerts(trx, alerts);
-        for (const s of suppressions) counted.push(await countSuppressed(trx, input.customerId, s.type, s.signalId));
+        counted = await countSuppressions(trx, input.customerId, suppressions);
         // The risk may have changed: judge the segment again (stored; audited below when it changed).
         const judged = await evaluateSegment(trx, input.customerId);
         segment = judged.segment;
@@ -256,8 +256,8 @@ function journeyAuditEvents(
 }
 
 /** The memory a previous run left, with open alerts as the database knows them now. */
-async function resume(db: Db, customerId: string): Promise<JourneySnapshot> {
-  const saved = await loadJourneySnapshot(db, customerId);
+async function resume(db: Db, customerId: string, loaded?: JourneySnapshot | null): Promise<JourneySnapshot> {
+  const saved = loaded === undefined ? await loadJourneySnapshot(db, customerId) : loaded;
   if (!saved) return emptySnapshot();
   return { ...saved, openAlerts: await openAlertsOf(db, customerId) };
 }

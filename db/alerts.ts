@@ -1,4 +1,5 @@
 import type { Db } from '.';
+import type { Knex } from 'knex';
 import type { RecommendedAction } from '../domain/actions';
 import type { AuditTrail } from './audit';
 import { alertStatusMessage, enqueueWorkflowMessage } from './workflow-messages';
@@ -62,51 +63,62 @@ export function alertFromRow(r: Record<string, any>): Alert {
   };
 }
 
-/** Inserts alerts once per dedup id; returns the ones that are new. */
+/** Inserts alerts once per dedup id, each new one with its `created` event; returns the new ones. One statement. */
 export async function insertAlerts(db: Db, alerts: NewAlert[]): Promise<Alert[]> {
   if (alerts.length === 0) return [];
-  return db.transaction(async (trx) => {
-    const rows = await trx('alerts')
-      .insert(
-        alerts.map((a) => ({
-          id: a.id,
-          type: a.type,
-          severity: a.severity,
-          customer_id: a.customerId,
-          key: a.key,
-          dedup_id: a.dedupId,
-          workflow_id: a.workflowId,
-          recommended_action: JSON.stringify(a.recommendedAction),
-          evidence: JSON.stringify(a.evidence),
-          metadata: JSON.stringify(a.metadata),
-        })),
-      )
-      .onConflict('dedup_id')
-      .ignore()
-      .returning('*');
-    if (rows.length) {
-      await trx('alert_events').insert(
-        rows.map((r: Record<string, any>) => ({ alert_id: r.id, action: 'created', actor: 'system', data: JSON.stringify({ rule: r.type }) })),
-      );
-    }
-    return rows.map(alertFromRow);
-  });
+  const insert = db('alerts')
+    .insert(
+      alerts.map((a) => ({
+        id: a.id,
+        type: a.type,
+        severity: a.severity,
+        customer_id: a.customerId,
+        key: a.key,
+        dedup_id: a.dedupId,
+        workflow_id: a.workflowId,
+        recommended_action: JSON.stringify(a.recommendedAction),
+        evidence: JSON.stringify(a.evidence),
+        metadata: JSON.stringify(a.metadata),
+      })),
+    )
+    .onConflict('dedup_id')
+    .ignore()
+    .returning('*')
+    .toSQL();
+  const { rows } = await db.raw(
+    `WITH made AS (${insert.sql}),
+     events AS (INSERT INTO alert_events (alert_id, action, actor, data) SELECT id, 'created', 'system', jsonb_build_object('rule', type) FROM made)
+     SELECT * FROM made`,
+    insert.bindings as Knex.ValueDict[],
+  );
+  return (rows as Record<string, any>[]).map(alertFromRow);
 }
 
-/** Counts a suppressed repeat on the customer's most recent alert of that type; returns that alert's id when it counted now. */
-export async function countSuppressed(db: Db, customerId: string, type: AlertType, signalId: string): Promise<string | null> {
-  const latest = await db('alerts').where({ customer_id: customerId, type }).orderBy('created_at', 'desc').first('id');
-  if (!latest) return null;
-  const already = await db('alert_events')
-    .where({ alert_id: latest.id, action: 'suppressed' })
-    .whereRaw(`data->>'signalId' = ?`, [signalId])
-    .first('id');
-  if (already) return null; // a retried activity must not count twice
-  await db.transaction(async (trx) => {
-    await trx('alerts').where({ id: latest.id }).increment('suppressed_count', 1);
-    await trx('alert_events').insert({ alert_id: latest.id, action: 'suppressed', actor: 'system', data: JSON.stringify({ signalId }) });
-  });
-  return latest.id;
+/**
+ * Counts suppressed repeats, each on the customer's most recent alert of its type, in one statement.
+ * Returns, per suppression in order, the alert it was counted on now, or null (no such alert, or
+ * counted already by an earlier attempt: a retried activity must not count twice).
+ */
+export async function countSuppressions(db: Db, customerId: string, suppressions: { type: AlertType; signalId: string }[]): Promise<(string | null)[]> {
+  if (suppressions.length === 0) return [];
+  const { rows } = await db.raw(
+    `WITH s AS (SELECT * FROM unnest(?::int[], ?::text[], ?::text[]) AS s(ord, type, signal_id)),
+     target AS (
+       SELECT s.ord, s.signal_id, a.id AS alert_id FROM s
+         JOIN LATERAL (SELECT id FROM alerts WHERE customer_id = ? AND type = s.type ORDER BY created_at DESC LIMIT 1) a ON true
+        WHERE NOT EXISTS (SELECT 1 FROM alert_events e WHERE e.alert_id = a.id AND e.action = 'suppressed' AND e.data->>'signalId' = s.signal_id)),
+     events AS (
+       INSERT INTO alert_events (alert_id, action, actor, data)
+       SELECT alert_id, 'suppressed', 'system', jsonb_build_object('signalId', signal_id) FROM target ORDER BY ord),
+     counts AS (
+       UPDATE alerts SET suppressed_count = suppressed_count + t.n
+         FROM (SELECT alert_id, count(*)::int AS n FROM target GROUP BY alert_id) t WHERE alerts.id = t.alert_id)
+     SELECT ord, alert_id FROM target`,
+    [suppressions.map((_, i) => i), suppressions.map((x) => x.type), suppressions.map((x) => x.signalId), customerId],
+  );
+  const counted: (string | null)[] = suppressions.map(() => null);
+  for (const r of rows as { ord: number; alert_id: string }[]) counted[r.ord] = r.alert_id;
+  return counted;
 }
 
 export interface AlertFilter {

@@ -1,5 +1,6 @@
 import type { Db } from '.';
 import { DEFAULT_CONSENTS, type Consents } from '../domain/consent';
+import type { JourneySnapshot } from '../domain/messages';
 import type { CustomerSignal, SignalAnalysis } from '../domain/types';
 import { backoffSql } from './workflow-messages';
 
@@ -150,11 +151,11 @@ export function analysisFromRow(a: Record<string, any>): SignalAnalysis & { upst
  * batch, so a withdrawal counts from the next one), analyses an earlier attempt stored, and when the
  * API received each signal (for the analysis-latency metric).
  */
-export async function batchContextOf(db: Db, customerId: string, signalIds: string[]) {
+export async function batchContextOf(db: Db, customerId: string, signalIds: string[], withSnapshot = false) {
   const stored = new Map<string, SignalAnalysis & { upstreamFields: string[] }>();
   const receivedAt = new Map<string, Date>();
   const { rows } = await db.raw(
-    `SELECT c.consents AS customer_consents, s.id AS received_signal_id, s.received_at AS received_at, a.*
+    `SELECT c.consents AS customer_consents, ${withSnapshot ? 'c.journey_snapshot' : 'NULL'} AS customer_snapshot, s.id AS received_signal_id, s.received_at AS received_at, a.*
        FROM (SELECT 1) one
        LEFT JOIN customers c ON c.id = ?
        LEFT JOIN signals s ON s.id = ANY(?::text[])
@@ -166,7 +167,9 @@ export async function batchContextOf(db: Db, customerId: string, signalIds: stri
     if (r.signal_id) stored.set(r.signal_id, analysisFromRow(r));
   }
   const consents: Consents = { ...DEFAULT_CONSENTS, ...(rows[0]?.customer_consents ?? {}) };
-  return { consents, stored, receivedAt };
+  // Asked for on a journey's first batch of a run: what an earlier run saved (null: nothing).
+  const snapshot: JourneySnapshot | null | undefined = withSnapshot ? (rows[0]?.customer_snapshot ?? null) : undefined;
+  return { consents, stored, receivedAt, snapshot };
 }
 
 /** Stores analyses once; a retry or redelivery leaves the first one in place. */
