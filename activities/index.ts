@@ -15,6 +15,9 @@ import { assessRisk } from '../domain/risk';
 import { SEVERITY_BY_TYPE, type RuleThresholds } from '../domain/rules';
 import type { CustomerSignal, SignalAnalysis } from '../domain/types';
 import { alertIdFor } from './ids';
+import { beginOutreach, type BeginOutreachResult } from './outreach';
+import { platformMetrics } from '../api/metrics';
+import { outreachAsk, type OutreachPolicy } from '../domain/outreach';
 import { countAnalysed, countFired } from './metrics';
 
 export { alertIdFor };
@@ -63,6 +66,11 @@ export interface ProcessSignalsInput {
   /** The journey's state; null on a new run, which then resumes from the saved snapshot. */
   state: JourneySnapshot | null;
   signals: CustomerSignal[];
+  /**
+   * Set when the journey may start an outreach now: the batch itself asks for one when it calls for
+   * it (what the beginOutreach activity does, in the batch's transaction: one activity less).
+   */
+  outreachPolicy?: OutreachPolicy;
 }
 
 export interface ProcessSignalsResult {
@@ -73,6 +81,8 @@ export interface ProcessSignalsResult {
   segment?: string;
   /** Alerts of this batch of a subscribed type: the journey has them notified (absent when none). */
   notify?: string[];
+  /** Asked (outreachPolicy given): the outreach decision, or null when the batch called for none. */
+  outreach?: BeginOutreachResult | null;
 }
 
 /** Why a set-aside signal has no analysis (`analysisWithheld` in GET /v1/signals/:id). */
@@ -89,7 +99,8 @@ export interface SetAsideSignalsInput {
 
 export function createActivities({ db, analyzer, pseudonymSecret, notify }: ActivityDeps) {
   const subscribed = new Set(notify?.alertTypes ?? []);
-  const audit = new AuditTrail(pseudonymSecret ?? DEV_PSEUDONYM_SECRET);
+  const secret = pseudonymSecret ?? DEV_PSEUDONYM_SECRET;
+  const audit = new AuditTrail(secret);
   return {
     /**
      * Analyses a batch of one customer's signals in order (each sees the ones before it),
@@ -101,7 +112,9 @@ export function createActivities({ db, analyzer, pseudonymSecret, notify }: Acti
       let state = input.state ?? (await resume(db, input.customerId, snapshot));
       const seen = new Set(state.recentSignalIds);
       const signals = input.signals.filter((s) => !seen.has(s.id) && (seen.add(s.id), true));
-      if (signals.length === 0) return { state, alertIds: [], suppressed: 0 };
+      // (Asked about outreach, these batches call for none.)
+      const none = input.outreachPolicy ? { outreach: null } : {};
+      if (signals.length === 0) return { state, alertIds: [], suppressed: 0, ...none };
       // Without consent to analysis, signals stay on record but are not analysed or judged.
       if (!consents.analysis) {
         let withheld: string[] = [];
@@ -114,7 +127,7 @@ export function createActivities({ db, analyzer, pseudonymSecret, notify }: Acti
         });
         for (const s of signals) state = skipSignal(state, s);
         countAnalysed(signals.filter((s) => withheld.includes(s.id)), 'analysis_withheld', NO_ANALYSIS_CONSENT);
-        return { state, alertIds: [], suppressed: 0 };
+        return { state, alertIds: [], suppressed: 0, ...none };
       }
       const fresh: { signalId: string; customerId: string; analysis: AnalyzedSignal }[] = [];
       const alerts: (AlertDraft & { id: string; workflowId: string })[] = [];
@@ -133,6 +146,8 @@ export function createActivities({ db, analyzer, pseudonymSecret, notify }: Acti
       let segment: string | undefined;
       let created: Alert[] = [];
       let counted: (string | null)[] = [];
+      let outreach: BeginOutreachResult | null = null;
+      let outreachSkipped: string | null = null;
       await db.transaction(async (trx) => {
         await saveAnalyses(trx, fresh);
         created = await insertAlerts(trx, alerts);
@@ -140,16 +155,30 @@ export function createActivities({ db, analyzer, pseudonymSecret, notify }: Acti
         // The risk may have changed: judge the segment again (stored; audited below when it changed).
         const judged = await evaluateSegment(trx, input.customerId);
         segment = judged.segment;
+        const ask = input.outreachPolicy
+          ? outreachAsk({ customerId: input.customerId, journeyWorkflowId: input.workflowId, signalIds: input.signals.map((s) => s.id), alertIds: alerts.map((a) => a.id) }, state, input.outreachPolicy)
+          : null;
+        const begun = ask ? await beginOutreach(trx, ask, secret) : null;
+        outreach = begun?.result ?? null;
+        outreachSkipped = begun?.skipped ?? null;
         // Last in the transaction (it holds the audit lock until commit); a retry records nothing
         // twice, as it finds the analyses stored, the alerts and suppressions counted and the segment set.
-        await audit.record(trx, [...journeyAuditEvents(audit, input, signals, fresh, created, suppressions, counted), ...judged.events]);
+        await audit.record(trx, [...journeyAuditEvents(audit, input, signals, fresh, created, suppressions, counted), ...judged.events, ...(begun?.events ?? [])]);
       });
+      if (outreachSkipped) platformMetrics.outreachWithheld.inc({ reason: outreachSkipped });
       // Counted after commit, once: a retry finds analyses stored, alerts existing and suppressions counted.
       countAnalysed(signals.filter((s) => fresh.some((f) => f.signalId === s.id)), 'analysed', null, receivedAt);
       countFired(created, suppressions.filter((_, i) => counted[i] !== null).map((x) => x.type));
       // All of the batch's alerts, not only the new ones: a retry after commit still notifies (once, by key).
       const toNotify = alerts.filter((a) => subscribed.has(a.type)).map((a) => a.id);
-      return { state, alertIds: alerts.map((a) => a.id), suppressed: suppressions.length, segment, ...(toNotify.length ? { notify: toNotify } : {}) };
+      return {
+        state,
+        alertIds: alerts.map((a) => a.id),
+        suppressed: suppressions.length,
+        segment,
+        ...(toNotify.length ? { notify: toNotify } : {}),
+        ...(input.outreachPolicy ? { outreach } : {}),
+      };
     },
 
     /**

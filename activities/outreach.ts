@@ -1,6 +1,6 @@
 // Outreach activities: decide, send, escalate, record. Built over their dependencies like the others.
 import { randomUUID } from 'node:crypto';
-import { alertIdFor } from '.';
+import { alertIdFor } from './ids';
 import type { Db } from '../db';
 import { insertAlerts } from '../db/alerts';
 import { claimCase, claimMessage, getOutreach, hasOpenLegalThreat, recentContacts, releaseCaseClaim, releaseMessageClaim } from '../db/outreach';
@@ -16,6 +16,7 @@ import {
   SF_PRIORITY,
   surveyMessage,
   type Channel,
+  type OutreachAsk,
   type OutreachPolicy,
 } from '../domain/outreach';
 import {
@@ -27,12 +28,13 @@ import {
   type OutreachResult,
   type SurveyAnswer,
 } from '../domain/outreach-messages';
-import type { AlertStatus, RiskTier, Severity } from '../domain/types';
+import type { AlertStatus, Severity } from '../domain/types';
 import { OutboxCrm, type CrmCases } from '../integrations/crm';
 import { recordInOutbox } from '../integrations/outbox';
 import { OutboxSms, type SmsSender } from '../integrations/sms';
 import { recipientBinding, signSurveyToken } from '../integrations/survey-link';
-import { AuditTrail, DEV_PSEUDONYM_SECRET } from '../db/audit';
+import { AuditTrail, DEV_PSEUDONYM_SECRET, type AuditEvent } from '../db/audit';
+import type { Knex } from 'knex';
 import { customerSubject } from '../privacy/subjects';
 import { platformMetrics } from '../api/metrics';
 import { countFired } from './metrics';
@@ -64,15 +66,7 @@ const withheldReason = (detail: string) => ({ reason: WITHHELD_BECAUSE[detail] ?
 /** Outreach ids contain the customer id; the audit row names the customer by pseudonym and the outreach by number. */
 const seqOf = (outreachId: string) => Number(outreachId.slice(outreachId.lastIndexOf('/') + 1));
 
-export interface BeginOutreachInput {
-  customerId: string;
-  journeyWorkflowId: string;
-  /** The signal that triggered it: a retried start finds the row it made. */
-  triggerSignalId: string;
-  reason: string;
-  evidence: { signalIds: string[]; tier: RiskTier | null; score: number | null };
-  policy: OutreachPolicy;
-}
+export type BeginOutreachInput = OutreachAsk;
 
 export type BeginOutreachResult =
   | { action: 'start'; outreachId: string; workflowId: string; timeZone: string }
@@ -101,6 +95,62 @@ async function contactDecision(
   return { ok: true, channel };
 }
 
+/**
+ * The journey asks whether to start an outreach. At most one runs per customer; legal threats,
+ * missing consent and the contact-pressure budget stop it before it starts. Every decision is
+ * recorded as an outreach row (skipped ones with their reason); its audit events come back for the
+ * caller to record last in its transaction (`trx`), with its own. Idempotent per triggering signal.
+ */
+export async function beginOutreach(
+  trx: Knex.Transaction,
+  input: BeginOutreachInput,
+  pseudonymSecret: string,
+): Promise<{ result: BeginOutreachResult; events: AuditEvent[]; skipped: string | null }> {
+  const { customerId, policy } = input;
+  const none = (result: BeginOutreachResult) => ({ result, events: [], skipped: null });
+  const triggerKey = `signal:${input.triggerSignalId}`;
+  const mine = await trx('outreaches').where({ customer_id: customerId, trigger_key: triggerKey }).first();
+  if (mine) return none(resultOf(mine));
+  const running = await trx('outreaches').where({ customer_id: customerId, status: 'running' }).first('workflow_id');
+  if (running) return none({ action: 'running', workflowId: running.workflow_id });
+
+  const profile = await getProfile(trx, customerId);
+  const decision = await contactDecision(trx, profile, 'survey', policy, Date.now());
+  const timeZone = profile?.timeZone ?? policy.defaultTimeZone;
+  const max = await trx('outreaches').where({ customer_id: customerId }).max({ seq: 'seq' }).first();
+  const seq = Number(max?.seq ?? 0) + 1;
+  const row = {
+    id: outreachIdOf(customerId, seq),
+    customer_id: customerId,
+    seq,
+    trigger_key: triggerKey,
+    trigger: JSON.stringify({ reason: input.reason, ...input.evidence, timeZone }),
+    journey_workflow_id: input.journeyWorkflowId,
+    ...(decision.ok
+      ? { status: 'running', workflow_id: outreachWorkflowId(customerSubject(pseudonymSecret, customerId), seq), channel: decision.channel }
+      : { status: 'skipped', skip_reason: decision.reason, outcome: 'skipped', ended_at: trx.fn.now() }),
+  };
+  const [inserted] = await trx('outreaches').insert(row).onConflict().ignore().returning('*');
+  // Lost a race (another start for this customer): report what is there now.
+  if (!inserted) {
+    const again = await trx('outreaches').where({ customer_id: customerId, trigger_key: triggerKey }).first();
+    if (again) return none(resultOf(again));
+    const other = await trx('outreaches').where({ customer_id: customerId, status: 'running' }).first('workflow_id');
+    return none(other ? { action: 'running', workflowId: other.workflow_id } : { action: 'skip', outreachId: row.id, reason: 'conflict' });
+  }
+  const about = { actor: 'system', customerId, data: { outreachSeq: seq, trigger: input.reason, tier: input.evidence.tier, score: input.evidence.score } };
+  if (!decision.ok) {
+    return { result: resultOf(inserted), events: [{ ...about, action: 'outreach.skipped', data: { ...about.data, ...withheldReason(decision.reason) } }], skipped: decision.reason };
+  }
+  // The workflow waits out the customer's quiet hours before it sends (workflows/outreach.ts).
+  const quietMs = msUntilQuietHoursEnd(Date.now(), timeZone, policy.quietHours);
+  const events: AuditEvent[] = [
+    { ...about, action: 'outreach.started', data: { ...about.data, channel: decision.channel } },
+    ...(quietMs > 0 ? [{ ...about, action: 'message.deferred' as const, data: { outreachSeq: seq, kind: 'survey', reason: 'quiet_hours', deferredMinutes: Math.ceil(quietMs / 60_000) } }] : []),
+  ];
+  return { result: resultOf(inserted), events, skipped: null };
+}
+
 export function createOutreachActivities(deps: OutreachDeps) {
   const { db } = deps;
   const sms = deps.sms ?? new OutboxSms(db);
@@ -116,52 +166,10 @@ export function createOutreachActivities(deps: OutreachDeps) {
      * recorded as an outreach row (skipped ones with their reason).
      */
     async beginOutreach(input: BeginOutreachInput): Promise<BeginOutreachResult> {
-      const { customerId, policy } = input;
-      const triggerKey = `signal:${input.triggerSignalId}`;
-      const mine = await db('outreaches').where({ customer_id: customerId, trigger_key: triggerKey }).first();
-      if (mine) return resultOf(mine);
-      const running = await db('outreaches').where({ customer_id: customerId, status: 'running' }).first('workflow_id');
-      if (running) return { action: 'running', workflowId: running.workflow_id };
-
-      const profile = await getProfile(db, customerId);
-      const decision = await contactDecision(db, profile, 'survey', policy, Date.now());
-      const timeZone = profile?.timeZone ?? policy.defaultTimeZone;
-      let skipped: string | null = null;
-      const result = await db.transaction(async (trx) => {
-        const max = await trx('outreaches').where({ customer_id: customerId }).max({ seq: 'seq' }).first();
-        const seq = Number(max?.seq ?? 0) + 1;
-        const row = {
-          id: outreachIdOf(customerId, seq),
-          customer_id: customerId,
-          seq,
-          trigger_key: triggerKey,
-          trigger: JSON.stringify({ reason: input.reason, ...input.evidence, timeZone }),
-          journey_workflow_id: input.journeyWorkflowId,
-          ...(decision.ok
-            ? { status: 'running', workflow_id: outreachWorkflowId(customerSubject(deps.pseudonymSecret ?? DEV_PSEUDONYM_SECRET, customerId), seq), channel: decision.channel }
-            : { status: 'skipped', skip_reason: decision.reason, outcome: 'skipped', ended_at: trx.fn.now() }),
-        };
-        const [inserted] = await trx('outreaches').insert(row).onConflict().ignore().returning('*');
-        // Lost a race (another start for this customer): report what is there now.
-        if (!inserted) {
-          const again = await trx('outreaches').where({ customer_id: customerId, trigger_key: triggerKey }).first();
-          if (again) return resultOf(again);
-          const other = await trx('outreaches').where({ customer_id: customerId, status: 'running' }).first('workflow_id');
-          return other ? { action: 'running' as const, workflowId: other.workflow_id } : { action: 'skip' as const, outreachId: row.id, reason: 'conflict' };
-        }
-        const about = { actor: 'system', customerId, data: { outreachSeq: seq, trigger: input.reason, tier: input.evidence.tier, score: input.evidence.score } };
-        if (!decision.ok) {
-          await audit.record(trx, [{ ...about, action: 'outreach.skipped', data: { ...about.data, ...withheldReason(decision.reason) } }]);
-          skipped = decision.reason;
-        } else {
-          // The workflow waits out the customer's quiet hours before it sends (workflows/outreach.ts).
-          const quietMs = msUntilQuietHoursEnd(Date.now(), timeZone, policy.quietHours);
-          await audit.record(trx, [
-            { ...about, action: 'outreach.started', data: { ...about.data, channel: decision.channel } },
-            ...(quietMs > 0 ? [{ ...about, action: 'message.deferred' as const, data: { outreachSeq: seq, kind: 'survey', reason: 'quiet_hours', deferredMinutes: Math.ceil(quietMs / 60_000) } }] : []),
-          ]);
-        }
-        return resultOf(inserted);
+      const { result, skipped } = await db.transaction(async (trx) => {
+        const begun = await beginOutreach(trx, input, deps.pseudonymSecret ?? DEV_PSEUDONYM_SECRET);
+        await audit.record(trx, begun.events);
+        return begun;
       });
       if (skipped) platformMetrics.outreachWithheld.inc({ reason: skipped });
       return result;

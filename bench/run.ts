@@ -236,6 +236,12 @@ async function main() {
       const singleStatements = ((await statements()) - stmts) / N;
       const customers = (p: string) => [...new Set(Array.from({ length: N }, (_, i) => customerOf(p, i)))];
       const events = { batch: (await eventsOf(customers('batch'))) / N, single: (await eventsOf(customers('single'))) / N };
+      if (process.env.BENCH_SHOW_HISTORY) {
+        for (const p of ['batch', 'single']) {
+          const history = await client.workflow.getHandle(`customer-journey/${customerOf(p, 0)}`).fetchHistory();
+          log(`${p} journey history: ${history.events?.map((e) => String(e.eventType).replace('EVENT_TYPE_', '')).join(', ')}`);
+        }
+      }
       runs.push({ bare: bareRate, batchAccept, batch: batchRate, singleAccept, single: singleRate, events, statements: { batch: batchStatements, single: singleStatements }, cpu: cpuPerThousand });
       log(`run ${rep + 1}/${REPS}: bare ${fmt(bareRate)}, batch ${fmt(batchRate)}, single ${fmt(singleRate)} signals/s end to end`);
     }

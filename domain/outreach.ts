@@ -178,6 +178,48 @@ export function outreachTrigger(t: TriggerInput, p: OutreachPolicy): { start: tr
   return { start: false, reason: 'below_policy' };
 }
 
+/** What a journey asks for when a batch calls for outreach (the beginOutreach input). */
+export interface OutreachAsk {
+  customerId: string;
+  journeyWorkflowId: string;
+  /** The signal that triggered it: a retried start finds the row it made. */
+  triggerSignalId: string;
+  reason: string;
+  evidence: { signalIds: string[]; tier: RiskTier | null; score: number | null };
+  policy: OutreachPolicy;
+}
+
+/**
+ * Whether the batch just processed calls for outreach under the policy: what to ask for, or null.
+ * `state` is the journey's state after the batch, `alertIds` the batch's alerts (new or repeated).
+ */
+export function outreachAsk(
+  batch: { customerId: string; journeyWorkflowId: string; signalIds: string[]; alertIds: string[] },
+  state: { last: { signalId: string; tier: RiskTier; score: number } | null; openAlerts: { id: string; type: AlertType }[] },
+  policy: OutreachPolicy,
+): OutreachAsk | null {
+  const fresh = new Set(batch.alertIds);
+  const last = state.last;
+  const latestInBatch = last !== null && batch.signalIds.includes(last.signalId);
+  const trigger = outreachTrigger(
+    {
+      tier: latestInBatch ? last.tier : null,
+      newAlertTypes: state.openAlerts.filter((a) => fresh.has(a.id)).map((a) => a.type),
+      openAlertTypes: state.openAlerts.map((a) => a.type),
+    },
+    policy,
+  );
+  if (!trigger.start || batch.signalIds.length === 0) return null;
+  return {
+    customerId: batch.customerId,
+    journeyWorkflowId: batch.journeyWorkflowId,
+    triggerSignalId: batch.signalIds[batch.signalIds.length - 1],
+    reason: trigger.reason,
+    evidence: { signalIds: batch.signalIds.slice(-20), tier: last?.tier ?? null, score: last?.score ?? null },
+    policy,
+  };
+}
+
 export const SF_PRIORITY: Readonly<Record<Severity, 'Low' | 'Medium' | 'High'>> = {
   low: 'Low',
   medium: 'Medium',

@@ -33,6 +33,12 @@ export const LEAN_JOURNEY = 'lean-journey-2026-11';
 export const CARRY_QUEUE = 'journey-carry-queue-2026-12';
 /** A batch's retries are bounded; then its signals are tried one by one and the failing ones set aside. */
 export const SET_ASIDE = 'journey-set-aside-2026-12';
+/**
+ * Runs started from here on take every change above at once, under one marker: each patch costs
+ * two history events (its marker and the TemporalChangeVersion search attribute). They also have
+ * the batch activity ask for outreach itself instead of a beginOutreach activity after it.
+ */
+export const JOURNEY_2026_12 = 'journey-2026-12-b';
 
 // Regular activities, not local ones: with local activities, a query that arrived while one ran
 // could split a workflow task so that replay saw signals in another order (caught by the
@@ -62,7 +68,8 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
   // Versioned change (histories recorded before it replay the old way): one idle timer per
   // idle period instead of one per batch, and the score search attribute updated in steps of
   // 0.05 rather than on every signal. Both cut Temporal work per signal.
-  const lean = patched(LEAN_JOURNEY);
+  const current2026 = patched(JOURNEY_2026_12);
+  const lean = current2026 || patched(LEAN_JOURNEY);
 
   // The risk segment, as the batch activity (or the bulk re-evaluation, by signal) last judged it.
   let segment: string | undefined = input.segment;
@@ -147,21 +154,27 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
     const batch = queue.splice(0).filter((s) => !seen.has(s.id) && (seen.add(s.id), true));
     if (batch.length > 0) {
       const sent = state;
-      const result = patched(SET_ASIDE)
-        ? await processOrSetAside({ customerId, workflowId: workflowInfo().workflowId, thresholds, state: sent, signals: batch }, input.batchAttempts ?? BATCH_ATTEMPTS)
-        : await acts.processSignals({ customerId, workflowId: workflowInfo().workflowId, thresholds, state: sent, signals: batch });
+      // The batch asks for outreach itself when one may start now (runs from before: an activity after it).
+      const ask = current2026 && outreach?.mayStart() ? { outreachPolicy: input.outreachPolicy! } : {};
+      const work = { customerId, workflowId: workflowInfo().workflowId, thresholds, state: sent, signals: batch, ...ask };
+      const result =
+        current2026 || patched(SET_ASIDE) ? await processOrSetAside(work, input.batchAttempts ?? BATCH_ATTEMPTS) : await acts.processSignals(work);
       state = keepResolved(sent, state, result.state);
       if (result.segment) segment = result.segment;
       publish();
       // Alerts of subscribed types reach people (histories from before never carry `notify`).
-      if (result.notify?.length && patched(NOTIFY)) for (const alertId of result.notify) await notifyPeople({ alertId });
-      if (outreach) await outreach.afterBatch(state, result.alertIds, batch);
+      if (result.notify?.length && (current2026 || patched(NOTIFY))) for (const alertId of result.notify) await notifyPeople({ alertId });
+      if (outreach) {
+        if (result.outreach) await outreach.begun(result.outreach);
+        // Not asked, or set-aside processing that could not ask: the activity after the batch.
+        else if (!current2026 || (ask.outreachPolicy && result.outreach === undefined)) await outreach.afterBatch(state, result.alertIds, batch);
+      }
     }
 
     const info = workflowInfo();
     if (info.continueAsNewSuggested || (input.historyLimit !== undefined && info.historyLength >= input.historyLimit)) {
       await condition(allHandlersFinished);
-      if (patched(CARRY_QUEUE)) {
+      if (current2026 || patched(CARRY_QUEUE)) {
         // Steady traffic may never leave the queue empty: the signals received so far go along.
         // (A signal arriving during this task makes Temporal refuse the continue-as-new, and the
         // task runs again with it in the queue.) No state yet: the next run resumes from the database.
@@ -201,7 +214,9 @@ async function processOrSetAside(input: ProcessSignalsInput, attempts: number): 
     const one = bounded(Math.min(attempts, ONE_BY_ONE_ATTEMPTS));
     for (const s of input.signals) {
       try {
-        const r = await one.processSignals({ ...input, state, signals: [s] });
+        // One by one, the batch does not ask for outreach: the journey asks after it (the activity).
+        const { outreachPolicy: _, ...each } = input;
+        const r = await one.processSignals({ ...each, state, signals: [s] });
         state = r.state;
         alertIds.push(...r.alertIds);
         suppressed += r.suppressed;

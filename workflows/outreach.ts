@@ -12,10 +12,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { createOutreachActivities } from '../activities/outreach';
+import type { BeginOutreachResult, createOutreachActivities } from '../activities/outreach';
 import type { createNotifyActivities, NotifyInput } from '../activities/notify';
 import { alertStatusChanged, type JourneySnapshot } from '../domain/messages';
-import { msUntilQuietHoursEnd, nextStepFor, outreachTrigger, type OutreachPolicy } from '../domain/outreach';
+import { msUntilQuietHoursEnd, nextStepFor, outreachAsk, type OutreachPolicy } from '../domain/outreach';
 import {
   messageUndeliverable,
   outreachEnded,
@@ -218,29 +218,24 @@ export class OutreachStarter {
     return this.memory;
   }
 
+  /** Whether a batch may start an outreach now: none running, and no skip within the recheck period. */
+  mayStart(): boolean {
+    return !this.memory.active && !(this.memory.lastSkipAt !== null && Date.now() - this.memory.lastSkipAt < this.policy.recheckMs);
+  }
+
+  /** Asks the beginOutreach activity after a batch (journeys whose batch activity does not ask itself). */
   async afterBatch(state: JourneySnapshot, newAlertIds: string[], batch: CustomerSignal[]): Promise<void> {
-    const fresh = new Set(newAlertIds);
-    const latestInBatch = state.last !== null && batch.some((s) => s.id === state.last!.signalId);
-    const trigger = outreachTrigger(
-      {
-        tier: latestInBatch ? state.last!.tier : null,
-        newAlertTypes: state.openAlerts.filter((a) => fresh.has(a.id)).map((a) => a.type),
-        openAlertTypes: state.openAlerts.map((a) => a.type),
-      },
+    const ask = outreachAsk(
+      { customerId: this.customerId, journeyWorkflowId: workflowInfo().workflowId, signalIds: batch.map((s) => s.id), alertIds: newAlertIds },
+      state,
       this.policy,
     );
-    if (!trigger.start || this.memory.active) return;
-    if (this.memory.lastSkipAt !== null && Date.now() - this.memory.lastSkipAt < this.policy.recheckMs) return;
+    if (!ask || !this.mayStart()) return;
+    await this.begun(await journeyActs.beginOutreach(ask));
+  }
 
-    const triggering = batch[batch.length - 1];
-    const r = await journeyActs.beginOutreach({
-      customerId: this.customerId,
-      journeyWorkflowId: workflowInfo().workflowId,
-      triggerSignalId: triggering.id,
-      reason: trigger.reason,
-      evidence: { signalIds: batch.map((s) => s.id).slice(-20), tier: state.last?.tier ?? null, score: state.last?.score ?? null },
-      policy: this.policy,
-    });
+  /** Acts on the decision: starts the outreach workflow, or remembers the skip. */
+  async begun(r: BeginOutreachResult): Promise<void> {
     if (r.action === 'skip') {
       this.memory = { ...this.memory, lastSkipAt: Date.now() };
       return;
