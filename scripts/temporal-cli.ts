@@ -164,6 +164,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   }
 
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
+  // A journey's batch activity goes back with the workflow task that schedules it, to the worker that
+  // runs the journey, instead of through the task queue (eager activity execution; off by default).
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
   args.push(...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort)]));
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   for (const key of searchAttrs) args.push('--search-attribute', `${key.name}=${SA_TYPE_FLAG[key.type]}`);
