@@ -58,6 +58,8 @@ describe('docker-compose.yml', () => {
     }
     const dynamic = parse(fs.readFileSync(path.join(ROOT, 'deploy/temporal/dynamicconfig/production.yaml'), 'utf8'));
     expect(dynamic['limit.historyCount.suggestContinueAsNew'][0].value, 'the journey continues as new long before the hard limit').to.be.below(dynamic['limit.historyCount.error'][0].value);
+    // The same setting the dev server gets (scripts/temporal-cli.ts): without it every batch goes through matching.
+    expect(dynamic['system.enableActivityEagerExecution'][0].value, 'eager activity execution').to.equal(true);
   });
 
   it('publishes only the API: the Temporal frontend and Web UI stay on the internal network', () => {
