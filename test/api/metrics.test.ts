@@ -2,8 +2,10 @@
 // threat moves the signal, analysis and alert counters; acknowledging it moves the lifecycle
 // counter; the open-alerts gauge is the database's count at scrape time.
 import { expect } from 'chai';
+import { createDb } from '../../db';
+import { countStatements } from '../../api/metrics';
 import { startWorkerMetrics, type WorkerMetricsServer } from '../../worker/metrics';
-import { eventually, h, uniqueCustomer, useApi, waitProcessed } from '../harness';
+import { eventually, h, testConfig, uniqueCustomer, useApi, waitProcessed } from '../harness';
 
 /** The value of one sample (0 when absent) in Prometheus text format, matched by name and labels. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -89,4 +91,17 @@ describe('metrics: /metrics of the API and of the worker', () => {
     const after = await scrapeApi();
     expect(sample(after, 'alerts_suppressed_total', { type: 'legal_threat', severity: 'crisis' }) - sample(before, 'alerts_suppressed_total', { type: 'legal_threat', severity: 'crisis' })).to.be.at.least(n);
   });
+
+  it('db_statements_total counts each statement a process sends, a transaction’s BEGIN and COMMIT included', async () => {
+    const db = countStatements(createDb(testConfig().databaseUrl!, { pool: 1 }));
+    try {
+      const before = sample(await scrapeApi(), 'db_statements_total');
+      await db.raw('SELECT 1');
+      await db.transaction(async (trx) => void (await trx.raw('SELECT 2')));
+      expect(sample(await scrapeApi(), 'db_statements_total') - before).to.equal(4);
+    } finally {
+      await db.destroy();
+    }
+  });
 });
+

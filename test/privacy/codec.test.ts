@@ -35,6 +35,19 @@ describe('privacy: the payload codec and its keys', () => {
     expect(failed, 'a tampered payload is refused').to.equal(true);
   });
 
+  it('makes one key for a new customer however many payloads ask for it at once, and finds it again in another process', async () => {
+    const a = uniqueCustomer('first-use');
+    const store = new DataKeyStore(h().db, [m1]);
+    const keys = await Promise.all(Array.from({ length: 20 }, () => store.currentKey(a)));
+    expect(new Set(keys.map((k) => k.id)).size).to.equal(1);
+    expect(await h().db('data_keys').where({ subject: a }).count({ n: '*' }).first()).to.deep.equal({ n: 1 });
+    // Another process (its own store and cache) finds the same key, and a payload it encodes decodes here.
+    const other = new CustomerKeyCodec(new DataKeyStore(h().db, [m1]));
+    const [p] = await other.encode([json({ text: 'hello' })], ctx(a));
+    expect(keyIdOf(p)).to.equal(keys[0].id);
+    expect(text((await new CustomerKeyCodec(store).decode([p]))[0])).to.include('hello');
+  });
+
   it('rotates a customer’s key: new payloads use the new key, old ones still decode', async () => {
     const store = new DataKeyStore(h().db, [m1]);
     const codec = new CustomerKeyCodec(store);
