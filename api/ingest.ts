@@ -46,10 +46,7 @@ export function createIngest({ db, journeys }: { db: Db; journeys: JourneyGatewa
     const now = new Date().toISOString();
     const records = bodies.map((b) => toRecord(b, now, (id) => journeys.workflowIdOf(id)));
     const statuses = await recordSignals(db, records);
-    statuses.forEach((outcome, i) => {
-      platformMetrics.signalsAccepted.inc({ outcome });
-      platformMetrics.signals.inc({ type: records[i].signal.type, outcome });
-    });
+    statuses.forEach((outcome, i) => platformMetrics.signals.inc({ type: records[i].signal.type, outcome }));
     // Only newly accepted signals go to Temporal now; duplicates were delivered (or are pending) already.
     journeys.deliverSoon(records.filter((_, i) => statuses[i] === 'accepted'));
     return { records, statuses };

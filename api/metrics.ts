@@ -10,12 +10,6 @@ export const platformRegistry = new Registry();
 const registers = [platformRegistry];
 
 export const platformMetrics = {
-  signalsAccepted: new Counter({
-    name: 'signals_accepted_total',
-    help: 'Signals accepted by outcome (accepted, duplicate, conflict)',
-    labelNames: ['outcome'],
-    registers,
-  }),
   signals: new Counter({
     name: 'signals_total',
     help: 'Signals by type and outcome: accepted, duplicate, conflict (API); analysed, analysis_withheld (worker)',
