@@ -79,7 +79,9 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
 /** BENCH_PROFILE_DIR: the worker and the API write V8 CPU profiles there (for finding where the time goes). */
 function startProcess(script: string, vars: Record<string, string>): ChildProcess {
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  return spawn(process.execPath, [...profile, '--require', 'tsx/cjs', script], {
+  // As `npm run worker` starts it (package.json): the heap limit keeps the worker's memory near what it holds.
+  const heap = script.startsWith('worker/') ? ['--max-old-space-size=512'] : [];
+  return spawn(process.execPath, [...profile, ...heap, '--require', 'tsx/cjs', script], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...vars },
     stdio: ['ignore', 'ignore', 'inherit'],
