@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createDb, migrate } from '../db';
 import { createScratchDatabase } from '../db/scratch';
-import { findTemporalCli, freePort, startDevServer } from '../scripts/temporal-cli';
+import { CLI_VERSION, findTemporalCli, freePort, startDevServer } from '../scripts/temporal-cli';
 import { count } from './workflows';
 
 const ROOT = path.join(__dirname, '..');
@@ -411,7 +411,7 @@ async function main() {
     const cpu0 = os.cpus()[0];
     console.log(
       `\nengagement platform benchmark — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${os.cpus().length} cores ${cpu0?.model ?? ''}, ` +
-        `${fmt(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; Temporal CLI ${cliVersion.replace(/^temporal version /, '')}; ` +
+        `${fmt(os.totalmem() / 2 ** 30)} GiB; Node ${process.version}; Temporal CLI ${CLI_VERSION} (${cliVersion.replace(/^temporal version /, '')}); ` +
         `Temporal TypeScript SDK ${sdk}; Postgres ${pgVersion[0].server_version}; ${REPS} repetitions of ${fmt(N)} signals per path\n`,
     );
     console.log('| figure | median |\n|---|---|');
