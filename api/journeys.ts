@@ -145,9 +145,14 @@ export class JourneyGateway {
     this.waiting.push(...items);
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = undefined;
-      const batch = this.waiting.splice(0);
+      // What is waiting is taken when the previous delivery is done, not when the timer fires: while
+      // Temporal is slow, everything accepted meanwhile goes in the next delivery (one signal per
+      // customer), instead of a chain of deliveries of a signal or two each that falls behind.
       this.delivering = this.delivering
-        .then(() => this.deliver(batch))
+        .then(() => {
+          const batch = this.waiting.splice(0);
+          return batch.length ? this.deliver(batch) : undefined;
+        })
         .catch((err) => this.deps.log.warn({ err }, 'delivery attempt failed; the sweep retries'));
     }, COALESCE_MS);
   }
