@@ -146,6 +146,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   }
   const uiPort = opts.uiPort === undefined ? null : opts.uiPort;
   const searchAttrs = opts.registerSearchAttributes === false ? [] : Object.values(SEARCH_ATTRIBUTES);
+  // A journey's batch activity goes back with the workflow task that schedules it, to the worker that
+  // runs the journey, instead of through the task queue (eager activity execution; off by default).
+  const eagerActivities = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
 
   if (cli.path === null) {
     const { TestWorkflowEnvironment } = await import('@temporalio/testing');
@@ -158,15 +161,14 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
         ui: uiPort !== null,
         uiPort: uiPort ?? undefined,
         searchAttributes: searchAttrs,
+        extraArgs: eagerActivities,
       },
     });
     return { address: `127.0.0.1:${port}`, uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : null, source: cli.source, stop: () => env.teardown() };
   }
 
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
-  // A journey's batch activity goes back with the workflow task that schedules it, to the worker that
-  // runs the journey, instead of through the task queue (eager activity execution; off by default).
-  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
+  args.push(...eagerActivities);
   args.push(...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort)]));
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   for (const key of searchAttrs) args.push('--search-attribute', `${key.name}=${SA_TYPE_FLAG[key.type]}`);
