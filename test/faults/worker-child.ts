@@ -23,7 +23,8 @@ function freezeAfterFirstAlertCommit() {
   const query = pg.Client.prototype.query as (...args: any[]) => any;
   (pg.Client.prototype as any).query = function (this: object, ...args: any[]) {
     const text = String(typeof args[0] === 'string' ? args[0] : args[0]?.text ?? '').toLowerCase();
-    if (text.startsWith('insert into "alerts"')) storedAlert.add(this);
+    // (Alerts are inserted inside a WITH … statement together with their events.)
+    if (text.includes('insert into "alerts"')) storedAlert.add(this);
     const callback = args[args.length - 1];
     if (text.startsWith('commit') && storedAlert.has(this) && typeof callback === 'function') {
       args[args.length - 1] = (err: unknown, ...rest: unknown[]) => {
