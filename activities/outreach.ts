@@ -160,11 +160,7 @@ export function createOutreachActivities(deps: OutreachDeps) {
   const audit = new AuditTrail(deps.pseudonymSecret ?? DEV_PSEUDONYM_SECRET);
 
   return {
-    /**
-     * The journey asks whether to start an outreach. At most one runs per customer; legal threats,
-     * missing consent and the contact-pressure budget stop it before it starts. Every decision is
-     * recorded as an outreach row (skipped ones with their reason).
-     */
+    /** `beginOutreach` above in a transaction of its own (journey runs from before 2026-12-b ask after their batch). */
     async beginOutreach(input: BeginOutreachInput): Promise<BeginOutreachResult> {
       const { result, skipped } = await db.transaction(async (trx) => {
         const begun = await beginOutreach(trx, input, deps.pseudonymSecret ?? DEV_PSEUDONYM_SECRET);
