@@ -20,6 +20,7 @@ import {
   riskProfileQuery,
   SEARCH_ATTRIBUTES,
   subjectOfWorkflowId,
+  JOURNEY_VERSION,
   type JourneyInput,
   type RiskProfile,
 } from '../domain/messages';
@@ -278,6 +279,6 @@ export class JourneyGateway {
 
   private journeyInput(customerId: string): JourneyInput {
     const { thresholds, idleTimeoutMs, outreachPolicy } = this.deps;
-    return { customerId, thresholds, idleTimeoutMs, ...(outreachPolicy ? { outreachPolicy } : {}) };
+    return { customerId, version: JOURNEY_VERSION, thresholds, idleTimeoutMs, ...(outreachPolicy ? { outreachPolicy } : {}) };
   }
 }

@@ -45,8 +45,19 @@ export interface JourneySnapshot {
   last: { score: number; tier: RiskTier; risk: RiskComponents; signalId: string; at: string } | null;
 }
 
+/**
+ * The journey code a run is started for (JourneyInput.version). Runs that carry it take every
+ * change so far without patch markers (each `patched()` costs two history events per run) and
+ * have their batches processed by local activities. Runs started before it ask `patched()` and
+ * replay as they were recorded. Upgrade the workers before the API: a run started with this
+ * version on a worker that does not know it would replay differently on one that does.
+ */
+export const JOURNEY_VERSION = 'journey-2026-12-c';
+
 export interface JourneyInput {
   customerId: string;
+  /** JOURNEY_VERSION for runs started from it on; continue-as-new carries it. */
+  version?: string;
   thresholds: RuleThresholds;
   idleTimeoutMs: number;
   snapshot?: JourneySnapshot;

@@ -5,6 +5,7 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -17,6 +18,7 @@ import {
   alertStatusChanged,
   customerSignal,
   customerSignals,
+  JOURNEY_VERSION,
   riskProfileQuery,
   SEARCH_ATTRIBUTES,
   segmentChanged,
@@ -34,18 +36,24 @@ export const CARRY_QUEUE = 'journey-carry-queue-2026-12';
 /** A batch's retries are bounded; then its signals are tried one by one and the failing ones set aside. */
 export const SET_ASIDE = 'journey-set-aside-2026-12';
 /**
- * Runs started from here on take every change above at once, under one marker: each patch costs
- * two history events (its marker and the TemporalChangeVersion search attribute). They also have
- * the batch activity ask for outreach itself instead of a beginOutreach activity after it.
+ * Runs started from here until JOURNEY_VERSION (domain/messages.ts) take every change above at
+ * once, under one marker: each patch costs two history events (its marker and the
+ * TemporalChangeVersion search attribute). They also have the batch activity ask for outreach
+ * itself instead of a beginOutreach activity after it.
  */
 export const JOURNEY_2026_12 = 'journey-2026-12-b';
 
-// Regular activities, not local ones: with local activities, a query that arrived while one ran
-// could split a workflow task so that replay saw signals in another order (caught by the
-// replay test). Batching keeps the event count per signal down instead.
+type Activities = ReturnType<typeof createActivities>;
 const RETRY = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' } as const;
-const acts = proxyActivities<ReturnType<typeof createActivities>>({ startToCloseTimeout: '30 seconds', retry: RETRY });
-const bounded = (maximumAttempts: number) => proxyActivities<ReturnType<typeof createActivities>>({ startToCloseTimeout: '30 seconds', retry: { ...RETRY, maximumAttempts } });
+/**
+ * Runs of JOURNEY_VERSION run their own activities locally, in the workflow task that asked: one
+ * marker event instead of an activity's three events and a second workflow task. Earlier runs
+ * replay with regular activities.
+ */
+function journeyActivities(local: boolean, maximumAttempts?: number): Activities {
+  const options = { startToCloseTimeout: '30 seconds', retry: maximumAttempts ? { ...RETRY, maximumAttempts } : RETRY } as const;
+  return local ? proxyLocalActivities<Activities>(options) : proxyActivities<Activities>(options);
+}
 /** About two minutes of retries: longer than a database restart, so only a batch that keeps failing falls back. */
 const BATCH_ATTEMPTS = 10;
 const ONE_BY_ONE_ATTEMPTS = 3;
@@ -68,8 +76,10 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
   // Versioned change (histories recorded before it replay the old way): one idle timer per
   // idle period instead of one per batch, and the score search attribute updated in steps of
   // 0.05 rather than on every signal. Both cut Temporal work per signal.
-  const current2026 = patched(JOURNEY_2026_12);
+  const versioned = input.version === JOURNEY_VERSION;
+  const current2026 = versioned || patched(JOURNEY_2026_12);
   const lean = current2026 || patched(LEAN_JOURNEY);
+  const acts = journeyActivities(versioned);
 
   // The risk segment, as the batch activity (or the bulk re-evaluation, by signal) last judged it.
   let segment: string | undefined = input.segment;
@@ -158,7 +168,7 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
       const ask = current2026 && outreach?.mayStart() ? { outreachPolicy: input.outreachPolicy! } : {};
       const work = { customerId, workflowId: workflowInfo().workflowId, thresholds, state: sent, signals: batch, ...ask };
       const result =
-        current2026 || patched(SET_ASIDE) ? await processOrSetAside(work, input.batchAttempts ?? BATCH_ATTEMPTS) : await acts.processSignals(work);
+        current2026 || patched(SET_ASIDE) ? await processOrSetAside(work, input.batchAttempts ?? BATCH_ATTEMPTS, versioned) : await acts.processSignals(work);
       state = keepResolved(sent, state, result.state);
       if (result.segment) segment = result.segment;
       publish();
@@ -196,10 +206,10 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
  * time, so one that always fails holds back none of the others, and those that still fail are set
  * aside (recorded without analysis, with an alert to operators) and counted as handled.
  */
-async function processOrSetAside(input: ProcessSignalsInput, attempts: number): Promise<ProcessSignalsResult> {
+async function processOrSetAside(input: ProcessSignalsInput, attempts: number, local: boolean): Promise<ProcessSignalsResult> {
   let lastError: ActivityFailure;
   try {
-    return await bounded(attempts).processSignals(input);
+    return await journeyActivities(local, attempts).processSignals(input);
   } catch (err) {
     if (!(err instanceof ActivityFailure)) throw err;
     lastError = err;
@@ -211,7 +221,7 @@ async function processOrSetAside(input: ProcessSignalsInput, attempts: number): 
   const failed: CustomerSignal[] = [];
   if (input.signals.length === 1) failed.push(...input.signals);
   else {
-    const one = bounded(Math.min(attempts, ONE_BY_ONE_ATTEMPTS));
+    const one = journeyActivities(local, Math.min(attempts, ONE_BY_ONE_ATTEMPTS));
     for (const s of input.signals) {
       try {
         // One by one, the batch does not ask for outreach: the journey asks after it (the activity).
@@ -230,7 +240,7 @@ async function processOrSetAside(input: ProcessSignalsInput, attempts: number): 
   }
   if (failed.length > 0) {
     const error = lastError.cause?.message ?? lastError.message;
-    state = (await acts.setAsideSignals({ customerId: input.customerId, workflowId: input.workflowId, state, signals: failed, error })).state;
+    state = (await journeyActivities(local).setAsideSignals({ customerId: input.customerId, workflowId: input.workflowId, state, signals: failed, error })).state;
   }
   return { state: state!, alertIds, suppressed, ...(segment ? { segment } : {}) };
 }

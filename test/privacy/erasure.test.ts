@@ -22,8 +22,14 @@ async function historyPayloads(workflowId: string) {
       return;
     }
     // Search attributes are indexed by Temporal in clear by design, and the SDK's own patch markers
-    // (a version name) are not passed through codecs; neither carries personal data.
-    for (const [k, x] of Object.entries(o)) if (k !== 'searchAttributes' && k !== 'markerRecordedEventAttributes') walk(x);
+    // (a version name) and a local activity marker's `data` (its sequence number, activity type and
+    // times) are not passed through codecs; none carries personal data. A local activity's result is.
+    const marker = o.markerRecordedEventAttributes as { markerName?: string; details?: Record<string, unknown> } | undefined;
+    if (marker) {
+      if (marker.markerName === 'core_local_activity') walk(marker.details?.result);
+      return;
+    }
+    for (const [k, x] of Object.entries(o)) if (k !== 'searchAttributes') walk(x);
   };
   walk(history.events);
   return { history, payloads };
