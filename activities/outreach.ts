@@ -66,8 +66,6 @@ const withheldReason = (detail: string) => ({ reason: WITHHELD_BECAUSE[detail] ?
 /** Outreach ids contain the customer id; the audit row names the customer by pseudonym and the outreach by number. */
 const seqOf = (outreachId: string) => Number(outreachId.slice(outreachId.lastIndexOf('/') + 1));
 
-export type BeginOutreachInput = OutreachAsk;
-
 export type BeginOutreachResult =
   | { action: 'start'; outreachId: string; workflowId: string; timeZone: string }
   | { action: 'running'; workflowId: string }
@@ -103,7 +101,7 @@ async function contactDecision(
  */
 export async function beginOutreach(
   trx: Knex.Transaction,
-  input: BeginOutreachInput,
+  input: OutreachAsk,
   pseudonymSecret: string,
 ): Promise<{ result: BeginOutreachResult; events: AuditEvent[]; skipped: string | null }> {
   const { customerId, policy } = input;
@@ -161,7 +159,7 @@ export function createOutreachActivities(deps: OutreachDeps) {
 
   return {
     /** `beginOutreach` above in a transaction of its own (journey runs from before 2026-12-b ask after their batch). */
-    async beginOutreach(input: BeginOutreachInput): Promise<BeginOutreachResult> {
+    async beginOutreach(input: OutreachAsk): Promise<BeginOutreachResult> {
       const { result, skipped } = await db.transaction(async (trx) => {
         const begun = await beginOutreach(trx, input, deps.pseudonymSecret ?? DEV_PSEUDONYM_SECRET);
         await audit.record(trx, begun.events);
