@@ -1,5 +1,5 @@
 import {
-  ActivityFailure,
+  CancelledFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -8,6 +8,7 @@ import {
   proxyLocalActivities,
   setHandler,
   sleep,
+  TemporalFailure,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -52,7 +53,10 @@ const RETRY = { initialInterval: '500 milliseconds', backoffCoefficient: 2, maxi
  */
 function journeyActivities(local: boolean, maximumAttempts?: number): Activities {
   const options = { startToCloseTimeout: '30 seconds', retry: maximumAttempts ? { ...RETRY, maximumAttempts } : RETRY } as const;
-  return local ? proxyLocalActivities<Activities>(options) : proxyActivities<Activities>(options);
+  // A local activity holds its workflow task (and a worker slot) while it runs and while it backs
+  // off locally: waits of 2 s and more go to a server timer, so a database outage does not tie up
+  // the worker's workflow task slots with journeys waiting to retry.
+  return local ? proxyLocalActivities<Activities>({ ...options, localRetryThreshold: '2 seconds' }) : proxyActivities<Activities>(options);
 }
 /** About two minutes of retries: longer than a database restart, so only a batch that keeps failing falls back. */
 const BATCH_ATTEMPTS = 10;
@@ -159,6 +163,9 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
       continue;
     }
     lastActive = Date.now();
+    // A local batch runs inside the workflow task that found the history long, and the signals that
+    // arrived meanwhile make it longer still: go on in a new run first, carrying them.
+    if (versioned) await continueAsNewIfDue();
 
     const seen = new Set(current().recentSignalIds);
     const batch = queue.splice(0).filter((s) => !seen.has(s.id) && (seen.add(s.id), true));
@@ -181,6 +188,11 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
       }
     }
 
+    await continueAsNewIfDue();
+  }
+
+  /** Continues as new when Temporal suggests it or the history has reached `historyLimit`. */
+  async function continueAsNewIfDue(): Promise<void> {
     const info = workflowInfo();
     if (info.continueAsNewSuggested || (input.historyLimit !== undefined && info.historyLength >= input.historyLimit)) {
       await condition(allHandlersFinished);
@@ -207,11 +219,11 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
  * aside (recorded without analysis, with an alert to operators) and counted as handled.
  */
 async function processOrSetAside(input: ProcessSignalsInput, attempts: number, local: boolean): Promise<ProcessSignalsResult> {
-  let lastError: ActivityFailure;
+  let lastError: TemporalFailure;
   try {
     return await journeyActivities(local, attempts).processSignals(input);
   } catch (err) {
-    if (!(err instanceof ActivityFailure)) throw err;
+    if (!activityFailed(err)) throw err;
     lastError = err;
   }
   let state = input.state;
@@ -232,7 +244,7 @@ async function processOrSetAside(input: ProcessSignalsInput, attempts: number, l
         suppressed += r.suppressed;
         segment = r.segment ?? segment;
       } catch (err) {
-        if (!(err instanceof ActivityFailure)) throw err;
+        if (!activityFailed(err)) throw err;
         failed.push(s);
         lastError = err;
       }
@@ -243,6 +255,15 @@ async function processOrSetAside(input: ProcessSignalsInput, attempts: number, l
     state = (await journeyActivities(local).setAsideSignals({ customerId: input.customerId, workflowId: input.workflowId, state, signals: failed, error })).state;
   }
   return { state: state!, alertIds, suppressed, ...(segment ? { segment } : {}) };
+}
+
+/**
+ * The activity failed for good: an ActivityFailure from a regular activity; a local activity's
+ * failure can also reach the workflow as the activity's own ApplicationFailure (seen with SDK 1.24).
+ * Cancellation of the journey is not a failed batch.
+ */
+function activityFailed(err: unknown): err is TemporalFailure {
+  return err instanceof TemporalFailure && !(err instanceof CancelledFailure);
 }
 
 /** An alert resolved while the activity ran stays resolved in the state the activity returns. */

@@ -6,7 +6,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { loadTextAnalyzer } from '../../analysis';
 import { createActivities } from '../../activities';
-import { journeyWorkflowId, type JourneyInput } from '../../domain/messages';
+import { JOURNEY_VERSION, journeyWorkflowId, type JourneyInput } from '../../domain/messages';
 import { DEFAULT_THRESHOLDS } from '../../domain/rules';
 import { customerJourneyWorkflow } from '../../workflows';
 import { h, PSEUDONYM_SECRET, uniqueCustomer, useApi, waitProcessed } from '../harness';
@@ -40,10 +40,26 @@ async function startJourney(customerId: string, taskQueue: string, extra: Partia
   });
 }
 
+/** Event ids of a history's batches: processSignals as a regular activity (earlier runs) or as a local activity's marker. */
+function batchEventIds(history: Awaited<ReturnType<ReturnType<ReturnType<typeof h>['client']['workflow']['getHandle']>['fetchHistory']>>): number[] {
+  return (history.events ?? [])
+    .filter((e) => {
+      if (e.activityTaskScheduledEventAttributes) return e.activityTaskScheduledEventAttributes.activityType?.name === 'processSignals';
+      const marker = e.markerRecordedEventAttributes;
+      if (marker?.markerName !== 'core_local_activity') return false;
+      // The marker's `data` is the SDK's own bookkeeping in clear JSON (activity type, attempt, times).
+      const data = marker.details?.data?.payloads?.[0]?.data;
+      return !!data && JSON.parse(Buffer.from(data).toString()).activity_type === 'processSignals';
+    })
+    .map((e) => Number(e.eventId));
+}
+
 const count = async (q: ReturnType<ReturnType<typeof h>['db']>) => Number((await q.count({ n: '*' }).first())!.n);
 
 describe('customer journey: continue-as-new and failing batches', () => {
   const api = useApi();
+  for (const [which, version] of [['runs started before JOURNEY_VERSION', {}], ['JOURNEY_VERSION runs (local activities)', { version: JOURNEY_VERSION }]] as const) {
+  describe(which, () => {
 
   it('continues as new while signals are queued and processes every signal exactly once', async function () {
     this.timeout(90_000);
@@ -55,7 +71,7 @@ describe('customer journey: continue-as-new and failing batches', () => {
     });
     const customerId = uniqueCustomer('carry');
     const historyLimit = 40;
-    const handle = await startJourney(customerId, taskQueue, { historyLimit });
+    const handle = await startJourney(customerId, taskQueue, { historyLimit, ...version });
     try {
       const N = 40;
       const ids: string[] = [];
@@ -84,7 +100,7 @@ describe('customer journey: continue-as-new and failing batches', () => {
         carried += input.pending?.length ?? 0;
         if (r.status !== 'CONTINUED_AS_NEW') continue;
         // The batch decided on the last workflow task started below the limit is scheduled a few events later.
-        const batches = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'processSignals').map((e) => Number(e.eventId));
+        const batches = batchEventIds(history);
         expect(batches.length, `run ${r.runId} batches`).to.be.greaterThan(0);
         expect(Math.max(...batches), `run ${r.runId}: a batch started after the history reached ${historyLimit} events`).to.be.at.most(historyLimit + 5);
       }
@@ -107,7 +123,7 @@ describe('customer journey: continue-as-new and failing batches', () => {
       return process(input);
     });
     const customerId = uniqueCustomer('poison');
-    const handle = await startJourney(customerId, taskQueue, { batchAttempts: 3 });
+    const handle = await startJourney(customerId, taskQueue, { batchAttempts: 3, ...version });
     try {
       const send = (id: string, text: string) => ({ id: `${id}-${customerId}`, customerId, type: 'feedback', text });
       await api.http
@@ -136,9 +152,13 @@ describe('customer journey: continue-as-new and failing batches', () => {
       expect(poisonAttempts).to.equal(attempts);
       const audit = await h().db('audit_log').where({ action: 'analysis.withheld' }).whereRaw(`data->>'reason' = 'processing_failed'`);
       expect(audit.length).to.be.at.least(1);
+      // Retries, the one-by-one fallback and the set-aside replay as they ran.
+      await Worker.runReplayHistory({ workflowBundle: h().bundle, dataConverter: { payloadCodecs: [h().codec] } }, await handle.fetchHistory(), handle.workflowId);
     } finally {
       await handle.terminate('test done').catch(() => undefined);
       await stop();
     }
   });
+  });
+  }
 });
