@@ -140,7 +140,9 @@ describe('durable messages to workflows: sweep and redelivery', () => {
     expect(done).to.include({ outcome: 'resolved' });
     expect(done.answer.score).to.equal(2);
 
-    // The workflow has ended: a redelivery is given up, not retried for ever.
+    // The workflow has ended (its outcome is recorded just before it closes: wait for the close):
+    // a redelivery is given up, not retried for ever.
+    await eventually(async () => (await handle.describe()).status.name === 'COMPLETED', 20_000, 'the outreach workflow to close');
     const key = `alertStatusChanged/${alert.id}/resolved`;
     await h().db('workflow_messages').where({ key }).update({ status: 'pending', next_attempt_at: new Date(Date.now() - 1000) });
     journeys.startSweep(100, 0);
