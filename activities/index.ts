@@ -9,7 +9,7 @@ import { batchContextOf, saveAnalyses, withholdAnalysis } from '../db/signals';
 import { RECOMMENDED_ACTIONS } from '../domain/actions';
 import { NO_ANALYSIS_CONSENT } from '../domain/consent';
 import { summarizeHistory, type HistoryEntry } from '../domain/history';
-import { applySignal, emptySnapshot, skipSignal, type AlertDraft } from '../domain/journey';
+import { applySignal, emptySnapshot, skipSignal, snapshotChange, type AlertDraft, type SnapshotChange } from '../domain/journey';
 import type { JourneySnapshot } from '../domain/messages';
 import { assessRisk } from '../domain/risk';
 import { SEVERITY_BY_TYPE, type RuleThresholds } from '../domain/rules';
@@ -71,6 +71,8 @@ export interface ProcessSignalsInput {
    * it (what the beginOutreach activity does, in the batch's transaction: one activity less).
    */
   outreachPolicy?: OutreachPolicy;
+  /** Reply with the state's change (relative to `state`, or an empty one) rather than the whole state. */
+  replyWithChange?: boolean;
 }
 
 export interface ProcessSignalsResult {
@@ -84,6 +86,9 @@ export interface ProcessSignalsResult {
   /** Asked (outreachPolicy given): the outreach decision, or null when the batch called for none. */
   outreach?: BeginOutreachResult | null;
 }
+
+/** What processSignals replies: the journey's state after the batch, or its change when asked for that. */
+export type ProcessSignalsReply = Omit<ProcessSignalsResult, 'state'> & ({ state: JourneySnapshot } | { change: SnapshotChange });
 
 /** Why a set-aside signal has no analysis (`analysisWithheld` in GET /v1/signals/:id). */
 export const PROCESSING_FAILED = 'processing_failed';
@@ -101,84 +106,94 @@ export function createActivities({ db, analyzer, pseudonymSecret, notify }: Acti
   const subscribed = new Set(notify?.alertTypes ?? []);
   const secret = pseudonymSecret ?? DEV_PSEUDONYM_SECRET;
   const audit = new AuditTrail(secret);
+  /**
+   * Analyses a batch of one customer's signals in order (each sees the ones before it),
+   * evaluates the per-signal rules against the journey's cooldowns, and stores analyses and
+   * alerts in one transaction. Idempotent: a retry reuses stored analyses and alert ids.
+   */
+  async function processBatch(input: ProcessSignalsInput): Promise<ProcessSignalsResult> {
+    const { consents, stored, receivedAt, snapshot } = await batchContextOf(db, input.customerId, input.signals.map((s) => s.id), input.state === null);
+    let state = input.state ?? (await resume(db, input.customerId, snapshot));
+    const seen = new Set(state.recentSignalIds);
+    const signals = input.signals.filter((s) => !seen.has(s.id) && (seen.add(s.id), true));
+    // (Asked about outreach, these batches call for none.)
+    const none = input.outreachPolicy ? { outreach: null } : {};
+    if (signals.length === 0) return { state, alertIds: [], suppressed: 0, ...none };
+    // Without consent to analysis, signals stay on record but are not analysed or judged.
+    if (!consents.analysis) {
+      let withheld: string[] = [];
+      await db.transaction(async (trx) => {
+        withheld = await withholdAnalysis(trx, signals.map((s) => s.id), NO_ANALYSIS_CONSENT);
+        await audit.record(
+          trx,
+          withheld.map((id) => ({ actor: 'system', action: 'analysis.withheld' as const, customerId: input.customerId, data: { signal: audit.signalRef(id), reason: NO_ANALYSIS_CONSENT } })),
+        );
+      });
+      for (const s of signals) state = skipSignal(state, s);
+      countAnalysed(signals.filter((s) => withheld.includes(s.id)), 'analysis_withheld', NO_ANALYSIS_CONSENT);
+      return { state, alertIds: [], suppressed: 0, ...none };
+    }
+    const fresh: { signalId: string; customerId: string; analysis: AnalyzedSignal }[] = [];
+    const alerts: (AlertDraft & { id: string; workflowId: string })[] = [];
+    const suppressions: { type: AlertDraft['type']; signalId: string }[] = [];
+    for (const s of signals) {
+      let analysis = stored.get(s.id);
+      if (!analysis) {
+        analysis = analyzeSignal(analyzer, s, state.history);
+        fresh.push({ signalId: s.id, customerId: input.customerId, analysis });
+      }
+      const step = applySignal(state, s, analysis, input.thresholds, alertIdFor);
+      state = step.state;
+      alerts.push(...step.alerts.map((a) => ({ ...a, id: alertIdFor(a.dedupId), workflowId: input.workflowId })));
+      suppressions.push(...step.suppressed);
+    }
+    let segment: string | undefined;
+    let created: Alert[] = [];
+    let counted: (string | null)[] = [];
+    let outreach: BeginOutreachResult | null = null;
+    let outreachSkipped: string | null = null;
+    await db.transaction(async (trx) => {
+      await saveAnalyses(trx, fresh);
+      created = await insertAlerts(trx, alerts);
+      counted = await countSuppressions(trx, input.customerId, suppressions);
+      // The risk may have changed: judge the segment again (stored; audited below when it changed).
+      const judged = await evaluateSegment(trx, input.customerId);
+      segment = judged.segment;
+      const ask = input.outreachPolicy
+        ? outreachAsk({ customerId: input.customerId, journeyWorkflowId: input.workflowId, signalIds: input.signals.map((s) => s.id), alertIds: alerts.map((a) => a.id) }, state, input.outreachPolicy)
+        : null;
+      const begun = ask ? await beginOutreach(trx, ask, secret) : null;
+      outreach = begun?.result ?? null;
+      outreachSkipped = begun?.skipped ?? null;
+      // Last in the transaction (it holds the audit lock until commit); a retry records nothing
+      // twice, as it finds the analyses stored, the alerts and suppressions counted and the segment set.
+      await audit.record(trx, [...journeyAuditEvents(audit, input, signals, fresh, created, suppressions, counted), ...judged.events, ...(begun?.events ?? [])]);
+    });
+    if (outreachSkipped) platformMetrics.outreachWithheld.inc({ reason: outreachSkipped });
+    // Counted after commit, once: a retry finds analyses stored, alerts existing and suppressions counted.
+    countAnalysed(signals.filter((s) => fresh.some((f) => f.signalId === s.id)), 'analysed', null, receivedAt);
+    countFired(created, suppressions.filter((_, i) => counted[i] !== null).map((x) => x.type));
+    // All of the batch's alerts, not only the new ones: a retry after commit still notifies (once, by key).
+    const toNotify = alerts.filter((a) => subscribed.has(a.type)).map((a) => a.id);
+    return {
+      state,
+      alertIds: alerts.map((a) => a.id),
+      suppressed: suppressions.length,
+      segment,
+      ...(toNotify.length ? { notify: toNotify } : {}),
+      ...(input.outreachPolicy ? { outreach } : {}),
+    };
+  }
+
   return {
     /**
      * Analyses a batch of one customer's signals in order (each sees the ones before it),
      * evaluates the per-signal rules against the journey's cooldowns, and stores analyses and
      * alerts in one transaction. Idempotent: a retry reuses stored analyses and alert ids.
      */
-    async processSignals(input: ProcessSignalsInput): Promise<ProcessSignalsResult> {
-      const { consents, stored, receivedAt, snapshot } = await batchContextOf(db, input.customerId, input.signals.map((s) => s.id), input.state === null);
-      let state = input.state ?? (await resume(db, input.customerId, snapshot));
-      const seen = new Set(state.recentSignalIds);
-      const signals = input.signals.filter((s) => !seen.has(s.id) && (seen.add(s.id), true));
-      // (Asked about outreach, these batches call for none.)
-      const none = input.outreachPolicy ? { outreach: null } : {};
-      if (signals.length === 0) return { state, alertIds: [], suppressed: 0, ...none };
-      // Without consent to analysis, signals stay on record but are not analysed or judged.
-      if (!consents.analysis) {
-        let withheld: string[] = [];
-        await db.transaction(async (trx) => {
-          withheld = await withholdAnalysis(trx, signals.map((s) => s.id), NO_ANALYSIS_CONSENT);
-          await audit.record(
-            trx,
-            withheld.map((id) => ({ actor: 'system', action: 'analysis.withheld' as const, customerId: input.customerId, data: { signal: audit.signalRef(id), reason: NO_ANALYSIS_CONSENT } })),
-          );
-        });
-        for (const s of signals) state = skipSignal(state, s);
-        countAnalysed(signals.filter((s) => withheld.includes(s.id)), 'analysis_withheld', NO_ANALYSIS_CONSENT);
-        return { state, alertIds: [], suppressed: 0, ...none };
-      }
-      const fresh: { signalId: string; customerId: string; analysis: AnalyzedSignal }[] = [];
-      const alerts: (AlertDraft & { id: string; workflowId: string })[] = [];
-      const suppressions: { type: AlertDraft['type']; signalId: string }[] = [];
-      for (const s of signals) {
-        let analysis = stored.get(s.id);
-        if (!analysis) {
-          analysis = analyzeSignal(analyzer, s, state.history);
-          fresh.push({ signalId: s.id, customerId: input.customerId, analysis });
-        }
-        const step = applySignal(state, s, analysis, input.thresholds, alertIdFor);
-        state = step.state;
-        alerts.push(...step.alerts.map((a) => ({ ...a, id: alertIdFor(a.dedupId), workflowId: input.workflowId })));
-        suppressions.push(...step.suppressed);
-      }
-      let segment: string | undefined;
-      let created: Alert[] = [];
-      let counted: (string | null)[] = [];
-      let outreach: BeginOutreachResult | null = null;
-      let outreachSkipped: string | null = null;
-      await db.transaction(async (trx) => {
-        await saveAnalyses(trx, fresh);
-        created = await insertAlerts(trx, alerts);
-        counted = await countSuppressions(trx, input.customerId, suppressions);
-        // The risk may have changed: judge the segment again (stored; audited below when it changed).
-        const judged = await evaluateSegment(trx, input.customerId);
-        segment = judged.segment;
-        const ask = input.outreachPolicy
-          ? outreachAsk({ customerId: input.customerId, journeyWorkflowId: input.workflowId, signalIds: input.signals.map((s) => s.id), alertIds: alerts.map((a) => a.id) }, state, input.outreachPolicy)
-          : null;
-        const begun = ask ? await beginOutreach(trx, ask, secret) : null;
-        outreach = begun?.result ?? null;
-        outreachSkipped = begun?.skipped ?? null;
-        // Last in the transaction (it holds the audit lock until commit); a retry records nothing
-        // twice, as it finds the analyses stored, the alerts and suppressions counted and the segment set.
-        await audit.record(trx, [...journeyAuditEvents(audit, input, signals, fresh, created, suppressions, counted), ...judged.events, ...(begun?.events ?? [])]);
-      });
-      if (outreachSkipped) platformMetrics.outreachWithheld.inc({ reason: outreachSkipped });
-      // Counted after commit, once: a retry finds analyses stored, alerts existing and suppressions counted.
-      countAnalysed(signals.filter((s) => fresh.some((f) => f.signalId === s.id)), 'analysed', null, receivedAt);
-      countFired(created, suppressions.filter((_, i) => counted[i] !== null).map((x) => x.type));
-      // All of the batch's alerts, not only the new ones: a retry after commit still notifies (once, by key).
-      const toNotify = alerts.filter((a) => subscribed.has(a.type)).map((a) => a.id);
-      return {
-        state,
-        alertIds: alerts.map((a) => a.id),
-        suppressed: suppressions.length,
-        segment,
-        ...(toNotify.length ? { notify: toNotify } : {}),
-        ...(input.outreachPolicy ? { outreach } : {}),
-      };
+    async processSignals(input: ProcessSignalsInput): Promise<ProcessSignalsReply> {
+      const { state, ...rest } = await processBatch(input);
+      return input.replyWithChange ? { ...rest, change: snapshotChange(input.state ?? emptySnapshot(), state) } : { ...rest, state };
     },
 
     /**

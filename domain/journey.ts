@@ -1,7 +1,7 @@
 // What one signal does to a customer's journey: rules, cooldowns, history. Pure, so the
 // activity that applies it and the tests that check it agree by construction.
 import { RECOMMENDED_ACTIONS } from './actions';
-import { rememberSignal } from './history';
+import { rememberSignal, type HistoryEntry } from './history';
 import type { JourneySnapshot } from './messages';
 import { applyCooldown, evaluatePerSignalRules, pruneCooldowns, type RuleThresholds } from './rules';
 import type { AlertType, CustomerSignal, Severity, SignalAnalysis } from './types';
@@ -91,5 +91,52 @@ export function applySignal(
     },
     alerts,
     suppressed,
+  };
+}
+
+/** How a list moved on: its first `drop` items went and `append` came after the rest. */
+export interface ListChange<T> {
+  drop: number;
+  append: T[];
+}
+
+/**
+ * A batch's effect on the journey's state, relative to the state it was given: the two long lists
+ * (history, recent signal ids) as what left their front and what joined their end, the rest whole.
+ * A busy journey's batch result, kept in its Temporal history, is then a few hundred bytes instead
+ * of its whole memory (tens of kilobytes), so its history grows by the signals, not by the memory.
+ */
+export interface SnapshotChange extends Omit<JourneySnapshot, 'history' | 'recentSignalIds'> {
+  history: ListChange<HistoryEntry>;
+  recentSignalIds: ListChange<string>;
+}
+
+function listChange<T>(before: readonly T[], after: readonly T[], same: (a: T, b: T) => boolean): ListChange<T> {
+  // The fewest dropped items that leave the rest of `before` as the start of `after`; dropping all always does.
+  for (let drop = 0; drop < before.length; drop++) {
+    const kept = before.length - drop;
+    if (kept > after.length) continue;
+    let i = 0;
+    while (i < kept && same(before[drop + i], after[i])) i++;
+    if (i === kept) return { drop, append: after.slice(kept) };
+  }
+  return { drop: before.length, append: [...after] };
+}
+
+const sameEntry = (a: HistoryEntry, b: HistoryEntry) => a.at === b.at && a.type === b.type && a.negative === b.negative;
+
+export function snapshotChange(before: JourneySnapshot, after: JourneySnapshot): SnapshotChange {
+  return {
+    ...after,
+    history: listChange(before.history, after.history, sameEntry),
+    recentSignalIds: listChange(before.recentSignalIds, after.recentSignalIds, (a, b) => a === b),
+  };
+}
+
+export function applySnapshotChange(before: JourneySnapshot, change: SnapshotChange): JourneySnapshot {
+  return {
+    ...change,
+    history: [...before.history.slice(change.history.drop), ...change.history.append],
+    recentSignalIds: [...before.recentSignalIds.slice(change.recentSignalIds.drop), ...change.recentSignalIds.append],
   };
 }

@@ -12,9 +12,9 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities, ProcessSignalsInput, ProcessSignalsResult } from '../activities';
+import type { createActivities, ProcessSignalsInput, ProcessSignalsReply, ProcessSignalsResult } from '../activities';
 import { summarizeHistory } from '../domain/history';
-import { emptySnapshot } from '../domain/journey';
+import { applySnapshotChange, emptySnapshot } from '../domain/journey';
 import {
   alertStatusChanged,
   customerSignal,
@@ -173,9 +173,12 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
       const sent = state;
       // The batch asks for outreach itself when one may start now (runs from before: an activity after it).
       const ask = current2026 && outreach?.mayStart() ? { outreachPolicy: input.outreachPolicy! } : {};
-      const work = { customerId, workflowId: workflowInfo().workflowId, thresholds, state: sent, signals: batch, ...ask };
+      // Local batches reply with the state's change: their results stay in the history (markers).
+      const work = { customerId, workflowId: workflowInfo().workflowId, thresholds, state: sent, signals: batch, ...ask, ...(versioned ? { replyWithChange: true } : {}) };
       const result =
-        current2026 || patched(SET_ASIDE) ? await processOrSetAside(work, input.batchAttempts ?? BATCH_ATTEMPTS, versioned) : await acts.processSignals(work);
+        current2026 || patched(SET_ASIDE)
+          ? await processOrSetAside(work, input.batchAttempts ?? BATCH_ATTEMPTS, versioned)
+          : settled(sent, await acts.processSignals(work));
       state = keepResolved(sent, state, result.state);
       if (result.segment) segment = result.segment;
       publish();
@@ -221,7 +224,7 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
 async function processOrSetAside(input: ProcessSignalsInput, attempts: number, local: boolean): Promise<ProcessSignalsResult> {
   let lastError: TemporalFailure;
   try {
-    return await journeyActivities(local, attempts).processSignals(input);
+    return settled(input.state, await journeyActivities(local, attempts).processSignals(input));
   } catch (err) {
     if (!activityFailed(err)) throw err;
     lastError = err;
@@ -238,7 +241,7 @@ async function processOrSetAside(input: ProcessSignalsInput, attempts: number, l
       try {
         // One by one, the batch does not ask for outreach: the journey asks after it (the activity).
         const { outreachPolicy: _, ...each } = input;
-        const r = await one.processSignals({ ...each, state, signals: [s] });
+        const r = settled(state, await one.processSignals({ ...each, state, signals: [s] }));
         state = r.state;
         alertIds.push(...r.alertIds);
         suppressed += r.suppressed;
@@ -255,6 +258,13 @@ async function processOrSetAside(input: ProcessSignalsInput, attempts: number, l
     state = (await journeyActivities(local).setAsideSignals({ customerId: input.customerId, workflowId: input.workflowId, state, signals: failed, error })).state;
   }
   return { state: state!, alertIds, suppressed, ...(segment ? { segment } : {}) };
+}
+
+/** A batch's reply as a result with the journey's next state: whole, or its change from the state sent. */
+function settled(sent: JourneySnapshot | null, reply: ProcessSignalsReply): ProcessSignalsResult {
+  if ('state' in reply) return reply;
+  const { change, ...rest } = reply;
+  return { ...rest, state: applySnapshotChange(sent ?? emptySnapshot(), change) };
 }
 
 /**

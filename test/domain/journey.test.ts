@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { applySignal, emptySnapshot } from '../../domain/journey';
+import { applySignal, applySnapshotChange, emptySnapshot, RECENT_SIGNAL_IDS, snapshotChange } from '../../domain/journey';
 import type { JourneySnapshot } from '../../domain/messages';
 import { DEFAULT_THRESHOLDS } from '../../domain/rules';
 import type { CustomerSignal, SignalAnalysis } from '../../domain/types';
@@ -72,5 +72,42 @@ describe('journey step: the legal hold', () => {
     const again = applySignal(resolved, signal('s2', t0 + hour), churn, DEFAULT_THRESHOLDS, alertId);
     expect(again.alerts).to.have.length(0);
     expect(again.suppressed.map((s) => s.type)).to.deep.equal(['churn_signal']);
+  });
+});
+
+describe("journey step: a batch's change to the state", () => {
+  // Deterministic pseudo-random walk (no dependency on Math.random): signals mostly in order, some late.
+  let seed = 7;
+  const next = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const roundTrip = <T>(v: T): T => JSON.parse(JSON.stringify(v));
+
+  it('rebuilds the state the batch produced, for batches in order, late, past both caps and over the horizon', () => {
+    let state = emptySnapshot();
+    let clock = t0;
+    for (let batch = 0; batch < 150; batch++) {
+      const before = state;
+      const size = 1 + Math.floor(next() * 9);
+      for (let k = 0; k < size; k++) {
+        clock += Math.floor(next() * (batch === 75 ? 40 * 24 : 2) * hour);
+        const late = next() < 0.1 ? Math.floor(next() * 48 * hour) : 0;
+        state = step(state, `s${batch}-${k}`, clock - late).state;
+      }
+      // As the journey receives it: through JSON (the payload converter).
+      const change = roundTrip(snapshotChange(roundTrip(before), state));
+      expect(applySnapshotChange(before, change), `batch ${batch}`).to.deep.equal(state);
+    }
+    expect(state.recentSignalIds).to.have.length(RECENT_SIGNAL_IDS);
+  });
+
+  it('carries only what joined and how much left, not the whole memory', () => {
+    let state = emptySnapshot();
+    for (let i = 0; i < 600; i++) state = step(state, `old-${i}`, t0 + i * 60_000).state;
+    const before = state;
+    for (let i = 0; i < 3; i++) state = step(state, `new-${i}`, t0 + (600 + i) * 60_000).state;
+    const change = snapshotChange(before, state);
+    expect(change.recentSignalIds).to.deep.equal({ drop: 3, append: ['new-0', 'new-1', 'new-2'] });
+    expect(change.history.drop).to.equal(3);
+    expect(change.history.append).to.have.length(3);
+    expect(JSON.stringify(change).length, 'bytes').to.be.below(JSON.stringify(state).length / 10);
   });
 });

@@ -46,6 +46,9 @@ describe('workflow determinism', () => {
       ],
     }).expect(202);
     await waitProcessed(customerId, 3);
+    // A second batch, to a journey that already has a state: its reply is the state's change.
+    await api.http.post('/v1/signals').send({ customerId, type: 'feedback', text: 'Still waiting for my refund.', occurredAt: new Date(t0 + 180_000).toISOString() }).expect(202);
+    await waitProcessed(customerId, 4);
     const { body } = await api.http.get('/v1/alerts').query({ customerId });
     await api.http.post(`/v1/alerts/${body.items[0].id}/resolve`).send({}).expect(200);
 
@@ -64,7 +67,7 @@ describe('workflow determinism', () => {
 
     // The idle end left the journey's memory for the next run.
     const saved = await h().db('customers').where({ id: customerId }).first();
-    expect(saved.journey_snapshot.signalsProcessed).to.equal(3);
+    expect(saved.journey_snapshot.signalsProcessed).to.equal(4);
   });
 
   it('replays a journey whose batches ran while queries and signals kept arriving', async function () {
