@@ -20,6 +20,7 @@ import {
   riskProfileQuery,
   SEARCH_ATTRIBUTES,
   subjectOfWorkflowId,
+  JOURNEY_HISTORY_LIMIT,
   JOURNEY_VERSION,
   type JourneyInput,
   type RiskProfile,
@@ -279,6 +280,6 @@ export class JourneyGateway {
 
   private journeyInput(customerId: string): JourneyInput {
     const { thresholds, idleTimeoutMs, outreachPolicy } = this.deps;
-    return { customerId, version: JOURNEY_VERSION, thresholds, idleTimeoutMs, ...(outreachPolicy ? { outreachPolicy } : {}) };
+    return { customerId, version: JOURNEY_VERSION, thresholds, idleTimeoutMs, historyLimit: JOURNEY_HISTORY_LIMIT, ...(outreachPolicy ? { outreachPolicy } : {}) };
   }
 }

@@ -54,6 +54,15 @@ export interface JourneySnapshot {
  */
 export const JOURNEY_VERSION = 'journey-2026-12-c';
 
+/**
+ * History events after which a journey continues as new (JourneyInput.historyLimit, set by the
+ * API). Temporal only suggests it at 4,096 events or 4 MB, but whenever the worker must replay a
+ * run (a refused continue-as-new, a cache eviction), the replay takes time in proportion to the
+ * run's history: about 2.5 ms per event here, so a 4,000-event run outlasted the 10 s workflow task
+ * timeout and a hot customer's journey stalled for minutes. 500 events keep a replay near 1 s.
+ */
+export const JOURNEY_HISTORY_LIMIT = 500;
+
 export interface JourneyInput {
   customerId: string;
   /** JOURNEY_VERSION for runs started from it on; continue-as-new carries it. */
@@ -68,7 +77,7 @@ export interface JourneyInput {
   segment?: string;
   /** Signals the previous run had received but not processed: continue-as-new carries them, the new run takes them first. */
   pending?: CustomerSignal[];
-  /** Continue-as-new at this many history events even before Temporal suggests it (tests set a small one; the API none). */
+  /** Continue-as-new at this many history events even before Temporal suggests it (the API sets JOURNEY_HISTORY_LIMIT; tests a small one). */
   historyLimit?: number;
   /** Attempts at a batch before its signals are tried one by one and the failing ones set aside (default 10; tests set fewer). */
   batchAttempts?: number;

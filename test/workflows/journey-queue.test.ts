@@ -7,7 +7,7 @@ import type { History } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { loadTextAnalyzer } from '../../analysis';
 import { createActivities } from '../../activities';
-import { JOURNEY_VERSION, journeyWorkflowId, type JourneyInput } from '../../domain/messages';
+import { JOURNEY_HISTORY_LIMIT, JOURNEY_VERSION, journeyWorkflowId, riskProfileQuery, type JourneyInput } from '../../domain/messages';
 import { DEFAULT_THRESHOLDS } from '../../domain/rules';
 import { customerJourneyWorkflow } from '../../workflows';
 import { h, PSEUDONYM_SECRET, uniqueCustomer, useApi, waitProcessed } from '../harness';
@@ -161,4 +161,28 @@ describe('customer journey: continue-as-new and failing batches', () => {
       });
     });
   }
+
+  it('a busy journey started by the API continues as new near JOURNEY_HISTORY_LIMIT events, long before Temporal suggests it', async function () {
+    this.timeout(120_000);
+    // Replaying a run after a refused continue-as-new or an eviction takes time in proportion to
+    // its history: a busy customer's runs stay short, and every signal is processed once.
+    const customerId = uniqueCustomer('busy');
+    const signals = 130;
+    for (let i = 0; i < signals; i++) {
+      await api.http.post('/v1/signals').send({ customerId, type: 'feedback', text: i % 2 ? 'Still waiting for my refund.' : 'Thanks, that works.' }).expect(202);
+      // One batch per signal: the most history events per signal a journey can take.
+      await waitProcessed(customerId, i + 1);
+    }
+    const workflowId = journeyWorkflowId(customerId);
+    const runs: { status: string; events: number }[] = [];
+    for await (const w of h().client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ status: w.status.name, events: w.historyLength });
+    const continued = runs.filter((r) => r.status === 'CONTINUED_AS_NEW');
+    expect(continued.length, JSON.stringify(runs)).to.be.at.least(1);
+    for (const r of runs) expect(r.events, JSON.stringify(runs)).to.be.at.most(JOURNEY_HISTORY_LIMIT + 20);
+    const profile = await h().client.workflow.getHandle(workflowId).query(riskProfileQuery);
+    expect(profile.signalsProcessed).to.equal(signals);
+    const analysed = await h().db('analyses').where({ customer_id: customerId }).count({ n: '*' }).first();
+    expect(Number(analysed!.n)).to.equal(signals);
+    await h().client.workflow.getHandle(workflowId).terminate('test done').catch(() => undefined);
+  });
 });
