@@ -368,9 +368,20 @@ async function main() {
     const byMinute = new Map<number, number[]>();
     for (const r of hotMinutes as { minute: number; ms: number }[]) byMinute.set(r.minute, [...(byMinute.get(r.minute) ?? []), Number(r.ms)]);
     const hotRuns = { continued: 0, terminated: 0, other: 0, running: 0 };
+    // How long a run grew before it continued as new: in events and in bytes (what a replay reads).
+    const hotRunSize = { events: [] as number[], kib: [] as number[] };
+    // Workflow tasks the server refused (a signal arrived while the task continued as new): each
+    // costs the worker a replay of the run from its start.
+    let hotFailedTasks = 0;
     for await (const w of client.workflow.list({ query: `WorkflowId = 'customer-journey/${hot}'` })) {
       const s = w.status.name;
-      if (s === 'CONTINUED_AS_NEW') hotRuns.continued++;
+      const { events } = await client.workflow.getHandle(w.workflowId, w.runId).fetchHistory();
+      hotFailedTasks += (events ?? []).filter((e) => e.workflowTaskFailedEventAttributes).length;
+      if (s === 'CONTINUED_AS_NEW') {
+        hotRuns.continued++;
+        hotRunSize.events.push(w.historyLength);
+        hotRunSize.kib.push((w.historySize ?? NaN) / 1024);
+      }
       else if (s === 'TERMINATED') hotRuns.terminated++;
       else if (s === 'RUNNING') hotRuns.running++;
       else hotRuns.other++;
@@ -419,6 +430,7 @@ async function main() {
         [...byMinute.entries()].sort((a, b) => a[0] - b[0]).map(([m, xs]) => `min ${m + 1}: ${fmt(pct(xs, 50))} / ${fmt(pct(xs, 99))} ms`).join('; '),
       ],
       ['hot customer: processed / accepted, runs continued-as-new, terminated', `${fmt(hotProcessed)} / ${fmt(hotTotal - hotErrors)} (${hotErrors} refused), ${hotRuns.continued} continued-as-new, ${hotRuns.terminated} terminated, ${hotRuns.running} running`],
+      ['hot customer: a run continued as new at (median); workflow tasks failed', `${fmt(median(hotRunSize.events))} events, ${fmt(median(hotRunSize.kib))} KiB of history; ${hotFailedTasks} failed`],
       [`${fmt(JOURNEYS)} more distinct journeys (one login each)`, `${fmt(journeysRate)} signals/s`],
       ['CPU milliseconds per new journey, by process', cpuPerJourney],
       [`worker RSS after them: peak / now (cache ${process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 500} workflows)`, `${fmt(workerRss.peak)} / ${fmt(workerRss.now)} MiB`],
