@@ -1,5 +1,6 @@
 // The API's side of Temporal: hands recorded signals to customer journeys and talks to them.
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
 import type { Db } from '../db';
 import { claimDueSignals, markDelivered, markDeliveryFailed } from '../db/signals';
 import {
@@ -11,20 +12,19 @@ import {
   pendingMessagesByKey,
   type WorkflowMessage,
 } from '../db/workflow-messages';
-import type { RuleThresholds } from '../domain/rules';
-import type { OutreachPolicy } from '../domain/outreach';
-import type { SignalDefinition } from '@temporalio/common';
 import {
-  journeyWorkflowId,
   customerSignals,
+  JOURNEY_HISTORY_LIMIT,
+  JOURNEY_VERSION,
+  journeyWorkflowId,
   riskProfileQuery,
   SEARCH_ATTRIBUTES,
   subjectOfWorkflowId,
-  JOURNEY_HISTORY_LIMIT,
-  JOURNEY_VERSION,
   type JourneyInput,
   type RiskProfile,
 } from '../domain/messages';
+import type { OutreachPolicy } from '../domain/outreach';
+import type { RuleThresholds } from '../domain/rules';
 import type { AlertStatus, CustomerSignal } from '../domain/types';
 import { customerSubject } from '../privacy/subjects';
 import type { Logger } from './logger';
