@@ -292,11 +292,12 @@ async function main() {
         const wait = start + (i * 1000) / rate - performance.now();
         if (wait > 0) await sleep(wait);
         const id = `${label}-${i}`;
-        if (legal(i)) {
+        const threat = legal(i);
+        if (threat) {
           sent.set(id, performance.now());
           total++;
         }
-        inflight.push(post('/v1/signals', { id, customerId: customerOf(i), type: 'feedback', text: legal(i) ? LEGAL : TEXT, language: 'en' }).then((r) => r.arrayBuffer()));
+        inflight.push(post('/v1/signals', { id, customerId: customerOf(i), type: 'feedback', text: threat ? LEGAL : TEXT, language: 'en' }).then((r) => r.arrayBuffer()));
       }
       await Promise.all(inflight);
       for (let i = 0; i < 300 && latencies.length < total; i++) await sleep(100);
