@@ -32,6 +32,8 @@ import type { Logger } from './logger';
 const DELIVERY_DEADLINE_MS = 5000;
 const COALESCE_MS = 5;
 const MAX_WAITING = 10_000;
+/** Journeys with a delivery in flight at once: as many as a full batch request has customers. */
+const MAX_SENDING = 500;
 /** Temporal payloads must stay well below its 2 MB limit: chunk a customer's signals by size. */
 const MAX_CHUNK_BYTES = 256 * 1024;
 const MAX_CHUNK_SIGNALS = 100;
@@ -81,8 +83,15 @@ export interface Delivery {
 export class JourneyGateway {
   private sweepTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
-  private readonly waiting: Delivery[] = [];
-  private delivering: Promise<void> = Promise.resolve();
+  /** Accepted signals not yet handed to Temporal, by journey. */
+  private readonly waiting = new Map<string, Delivery[]>();
+  private waitingCount = 0;
+  /** The journeys with a delivery in flight. */
+  private readonly sending = new Map<string, Promise<void>>();
+  /** Delivered signal ids not yet marked so in the database, and the marking in progress. */
+  private readonly toMark: string[] = [];
+  private markTimer: NodeJS.Timeout | undefined;
+  private marking: Promise<void> = Promise.resolve();
   private sweeping: Promise<void> | undefined;
   private stopping = false;
 
@@ -100,69 +109,118 @@ export class JourneyGateway {
    * journey recognises a redelivered id.
    */
   async deliver(items: Delivery[]): Promise<void> {
-    const { client, db, taskQueue, log } = this.deps;
-    const byWorkflow = new Map<string, Delivery[]>();
-    for (const it of items) byWorkflow.set(it.workflowId, [...(byWorkflow.get(it.workflowId) ?? []), it]);
-    const delivered: string[] = [];
-    const failed: string[] = [];
-    let reason = '';
-    await Promise.all(
-      [...byWorkflow.entries()].map(async ([workflowId, list]) => {
-        for (const chunk of chunks(list.map((it) => it.signal))) {
-          try {
-            // A deadline, so an unreachable Temporal fails the attempt instead of hanging it.
-            await client.withDeadline(Date.now() + DELIVERY_DEADLINE_MS, () =>
-              client.workflow.signalWithStart('customerJourneyWorkflow', {
-                workflowId,
-                taskQueue,
-                args: [this.journeyInput(chunk[0].customerId)],
-                signal: customerSignals,
-                signalArgs: [chunk],
-                typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.customerId, value: subjectOfWorkflowId(workflowId) ?? chunk[0].customerId }],
-              }),
-            );
-            delivered.push(...chunk.map((s) => s.id));
-          } catch (err) {
-            failed.push(...chunk.map((s) => s.id));
-            reason = String((err as Error)?.message);
-          }
-        }
-      }),
-    );
-    await markDelivered(db, delivered);
+    const { db, log } = this.deps;
+    const byWorkflow = new Map<string, CustomerSignal[]>();
+    for (const it of items) byWorkflow.set(it.workflowId, [...(byWorkflow.get(it.workflowId) ?? []), it.signal]);
+    const sent = await Promise.all([...byWorkflow.entries()].map(([workflowId, signals]) => this.signalJourney(workflowId, signals)));
+    await markDelivered(db, sent.flatMap((r) => r.delivered));
+    const failed = sent.flatMap((r) => r.failed);
     if (failed.length) {
+      const reason = sent.find((r) => r.failed.length)!.reason;
       log.warn({ count: failed.length, reason }, 'signal delivery to Temporal failed; will retry');
       await markDeliveryFailed(db, failed, reason);
     }
   }
 
+  /** One signalWithStart per chunk of the journey's signals, in order; what went and what did not. */
+  private async signalJourney(workflowId: string, signals: CustomerSignal[]): Promise<{ delivered: string[]; failed: string[]; reason: string }> {
+    const { client, taskQueue } = this.deps;
+    const delivered: string[] = [];
+    const failed: string[] = [];
+    let reason = '';
+    for (const chunk of chunks(signals)) {
+      try {
+        // A deadline, so an unreachable Temporal fails the attempt instead of hanging it.
+        await client.withDeadline(Date.now() + DELIVERY_DEADLINE_MS, () =>
+          client.workflow.signalWithStart('customerJourneyWorkflow', {
+            workflowId,
+            taskQueue,
+            args: [this.journeyInput(chunk[0].customerId)],
+            signal: customerSignals,
+            signalArgs: [chunk],
+            typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.customerId, value: subjectOfWorkflowId(workflowId) ?? chunk[0].customerId }],
+          }),
+        );
+        delivered.push(...chunk.map((s) => s.id));
+      } catch (err) {
+        failed.push(...chunk.map((s) => s.id));
+        reason = String((err as Error)?.message);
+      }
+    }
+    return { delivered, failed, reason };
+  }
+
   /**
    * Delivers in the background; the caller has its 202 already. Signals accepted within a few
-   * milliseconds of each other travel together (one Temporal signal per customer), and one
-   * delivery runs at a time, so a customer's signals reach the journey in the order accepted.
+   * milliseconds of each other travel together (one Temporal signal per customer), and each
+   * journey has at most one delivery in flight, so its signals arrive in the order accepted. A
+   * journey whose delivery is slow holds up only its own signals, which go together in its next
+   * delivery: Temporal turns signals away for a while when a busy journey continues as new, and
+   * the client's retries then took up to a second, during which every customer used to wait.
    */
   deliverSoon(items: Delivery[]): void {
     // Beyond this, signals wait in the database only (still pending): the sweep delivers them.
-    if (items.length === 0 || this.waiting.length > MAX_WAITING) return;
-    this.waiting.push(...items);
+    if (items.length === 0 || this.waitingCount > MAX_WAITING) return;
+    for (const it of items) {
+      const list = this.waiting.get(it.workflowId);
+      if (list) list.push(it);
+      else this.waiting.set(it.workflowId, [it]);
+    }
+    this.waitingCount += items.length;
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = undefined;
-      // What is waiting is taken when the previous delivery is done, not when the timer fires: while
-      // Temporal is slow, everything accepted meanwhile goes in the next delivery (one signal per
-      // customer), instead of a chain of deliveries of a signal or two each that falls behind.
-      this.delivering = this.delivering
-        .then(() => {
-          const batch = this.waiting.splice(0);
-          return batch.length ? this.deliver(batch) : undefined;
-        })
-        .catch((err) => this.deps.log.warn({ err }, 'delivery attempt failed; the sweep retries'));
+      this.flush();
     }, COALESCE_MS);
   }
 
-  /** Resolves when everything handed to deliverSoon so far has been attempted. */
+  /** Starts a delivery for every journey with signals waiting and none in flight (up to MAX_SENDING), oldest first. */
+  private flush(): void {
+    const { db, log } = this.deps;
+    for (const [workflowId, list] of this.waiting) {
+      if (this.sending.size >= MAX_SENDING) return;
+      if (this.sending.has(workflowId)) continue;
+      this.waiting.delete(workflowId);
+      this.waitingCount -= list.length;
+      const delivery = (async () => {
+        const { delivered, failed, reason } = await this.signalJourney(workflowId, list.map((it) => it.signal));
+        this.markSoon(delivered);
+        if (failed.length) {
+          log.warn({ count: failed.length, reason }, 'signal delivery to Temporal failed; will retry');
+          await markDeliveryFailed(db, failed, reason);
+        }
+      })()
+        .catch((err) => log.warn({ err }, 'delivery attempt failed; the sweep retries'))
+        .finally(() => {
+          this.sending.delete(workflowId);
+          if (this.waiting.size) this.flush();
+        });
+      this.sending.set(workflowId, delivery);
+    }
+  }
+
+  /** Marks delivered signals: one statement for what the journeys' deliveries finished within a few milliseconds. */
+  private markSoon(ids: string[]): void {
+    if (ids.length === 0) return;
+    this.toMark.push(...ids);
+    this.markTimer ??= setTimeout(() => {
+      this.markTimer = undefined;
+      this.marking = this.marking
+        .then(() => {
+          const batch = this.toMark.splice(0);
+          return batch.length ? markDelivered(this.deps.db, batch) : undefined;
+        })
+        // Still pending in the database: the sweep delivers them again and the journey skips them.
+        .catch((err) => this.deps.log.warn({ err }, 'could not mark signals delivered'));
+    }, COALESCE_MS);
+  }
+
+  /** Resolves when everything handed to deliverSoon so far has been attempted and recorded. */
   async drain(): Promise<void> {
-    while (this.flushTimer || this.waiting.length) await new Promise((r) => setTimeout(r, COALESCE_MS));
-    await this.delivering;
+    while (this.flushTimer || this.markTimer || this.waiting.size || this.sending.size) {
+      await Promise.all(this.sending.values());
+      await new Promise((r) => setTimeout(r, COALESCE_MS));
+    }
+    await this.marking;
   }
 
   /**

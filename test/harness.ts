@@ -120,8 +120,8 @@ export async function startWorker(taskQueue: string, extra: Partial<WorkerDeps> 
  * The API over the shared database and Temporal, plus supertest clients: `http` sends the run's
  * admin key, `anon` sends none (add your own `Authorization` to it, e.g. from `createKey`).
  */
-export function startApi(config: Config = testConfig()) {
-  const { app, journeys, feed, resolver } = createApp({ config, db: h().db, client: h().client, log, codec: h().codec });
+export function startApi(config: Config = testConfig(), client: Client = h().client) {
+  const { app, journeys, feed, resolver } = createApp({ config, db: h().db, client, log, codec: h().codec });
   return { app, journeys, feed, resolver, http: supertest.agent(app).set('Authorization', `Bearer ${h().adminKey}`), anon: supertest(app) };
 }
 

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
+import type { Client } from '@temporalio/client';
 import { coalescing, createIngest } from '../../api/ingest';
-import { h, uniqueCustomer, useApi, waitProcessed } from '../harness';
+import { journeyWorkflowId } from '../../domain/messages';
+import { h, startApi, testConfig, uniqueCustomer, useApi, waitProcessed } from '../harness';
 
 describe('POST /v1/signals under a burst: single requests share database writes', () => {
   const api = useApi();
@@ -54,5 +56,51 @@ describe('POST /v1/signals under a burst: single requests share database writes'
     const outcomes = await Promise.allSettled([failing([{ customerId, type: 'login' }]), failing([{ customerId, type: 'login' }])]);
     expect(outcomes.map((o) => o.status)).to.deep.equal(['rejected', 'rejected']);
     await waitProcessed(customerId, 210, 30_000);
+  });
+
+  it("a journey whose delivery to Temporal is slow holds up only its own signals, which then go together, in order", async function () {
+    this.timeout(60_000);
+    // Temporal turns a journey's signals away for a while when it continues as new (the client
+    // retries): here the real client's signalWithStart to one journey waits until released.
+    const slow = uniqueCustomer('slow');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const real = h().client;
+    const workflow = new Proxy(real.workflow, {
+      get(target, key) {
+        if (key === 'signalWithStart')
+          return async (...args: Parameters<Client['workflow']['signalWithStart']>) => {
+            if (args[1].workflowId === journeyWorkflowId(slow)) await held;
+            return target.signalWithStart(...args);
+          };
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const client = new Proxy(real, { get: (target, key) => (key === 'workflow' ? workflow : Reflect.get(target, key, target)) });
+    const api = startApi(testConfig(), client);
+    try {
+      await api.http.post('/v1/signals').send({ id: `${slow}-1`, customerId: slow, type: 'feedback', text: 'first' }).expect(202);
+      await new Promise((r) => setTimeout(r, 50));
+      await api.http.post('/v1/signals').send({ id: `${slow}-2`, customerId: slow, type: 'feedback', text: 'second' }).expect(202);
+      await api.http.post('/v1/signals').send({ id: `${slow}-3`, customerId: slow, type: 'feedback', text: 'third' }).expect(202);
+      // Another customer's signal is processed while the slow journey's delivery still waits.
+      const other = uniqueCustomer('other');
+      await api.http.post('/v1/signals').send({ customerId: other, type: 'login' }).expect(202);
+      expect((await waitProcessed(other, 1, 10_000)).signalsProcessed).to.equal(1);
+      const pending = await h().db('signals').where({ customer_id: slow }).orderBy('id').select('id', 'delivery_status');
+      expect(pending.map((r) => r.delivery_status)).to.deep.equal(['pending', 'pending', 'pending']);
+    } finally {
+      release();
+    }
+    await api.journeys.drain();
+    expect((await waitProcessed(slow, 3)).signalsProcessed).to.equal(3);
+    // The first signal went alone; the two accepted while it waited went together, after it.
+    const { events } = await h().client.workflow.getHandle(journeyWorkflowId(slow)).fetchHistory();
+    expect(events!.filter((e) => e.workflowExecutionSignaledEventAttributes).length).to.equal(2);
+    const analyses = await h().db('analyses').join('signals', 'signals.id', 'analyses.signal_id').where('signals.customer_id', slow).orderBy([{ column: 'analyses.created_at' }, { column: 'signals.id' }]).select('signals.id');
+    expect(analyses.map((r) => r.id)).to.deep.equal([`${slow}-1`, `${slow}-2`, `${slow}-3`]);
+    const delivered = await h().db('signals').where({ customer_id: slow }).select('delivery_status');
+    expect(delivered.map((r) => r.delivery_status)).to.deep.equal(['delivered', 'delivered', 'delivered']);
   });
 });
