@@ -341,8 +341,10 @@ async function main() {
       geoLatencies.push((await seen) - last);
     }
 
-    // 4. A hot customer: one id at HOT_RATE signals/s for HOT_SECONDS, one request each.
+    // 4. A hot customer: one id at HOT_RATE signals/s for HOT_SECONDS, one request each; beside it,
+    // bystanders (every tenth request another new customer) whose latency the hot one may hold up.
     const hot = `hot-${Date.now()}`;
+    const bystander = (i: number) => `${hot}-bystander-${i}`;
     const hotStart = performance.now();
     const hotTotal = Math.round(HOT_RATE * HOT_SECONDS);
     const hotInflight: Promise<unknown>[] = [];
@@ -356,6 +358,7 @@ async function main() {
           () => void hotErrors++,
         ),
       );
+      if (i % 10 === 0) hotInflight.push(post('/v1/signals', { customerId: bystander(i), type: 'login' }).then((r) => r.arrayBuffer()));
     }
     await Promise.all(hotInflight);
     const hotDeadline = Date.now() + 300_000;
@@ -368,6 +371,12 @@ async function main() {
     );
     const byMinute = new Map<number, number[]>();
     for (const r of hotMinutes as { minute: number; ms: number }[]) byMinute.set(r.minute, [...(byMinute.get(r.minute) ?? []), Number(r.ms)]);
+    const { rows: bystanders } = await db.raw(
+      `SELECT extract(epoch FROM a.created_at - s.received_at) * 1000 AS ms
+         FROM signals s JOIN analyses a ON a.signal_id = s.id WHERE s.customer_id LIKE ?`,
+      [`${hot}-bystander-%`],
+    );
+    const bystanderMs = (bystanders as { ms: number }[]).map((r) => Number(r.ms));
     const hotRuns = { continued: 0, terminated: 0, other: 0, running: 0 };
     // How long a run grew before it continued as new: in events and in bytes (what a replay reads).
     const hotRunSize = { events: [] as number[], kib: [] as number[] };
@@ -431,6 +440,10 @@ async function main() {
         [...byMinute.entries()].sort((a, b) => a[0] - b[0]).map(([m, xs]) => `min ${m + 1}: ${fmt(pct(xs, 50))} / ${fmt(pct(xs, 99))} ms`).join('; '),
       ],
       ['hot customer: processed / accepted, runs continued-as-new, terminated', `${fmt(hotProcessed)} / ${fmt(hotTotal - hotErrors)} (${hotErrors} refused), ${hotRuns.continued} continued-as-new, ${hotRuns.terminated} terminated, ${hotRuns.running} running`],
+      [
+        `beside it, other customers at ${fmt(HOT_RATE / 10)}/s: signal → analysed p50 / p99 / max`,
+        `${fmt(pct(bystanderMs, 50))} / ${fmt(pct(bystanderMs, 99))} / ${fmt(Math.max(...bystanderMs))} ms (${bystanderMs.length} of ${Math.ceil(hotTotal / 10)} analysed)`,
+      ],
       ['hot customer: a run continued as new at (median); workflow tasks failed', `${fmt(median(hotRunSize.events))} events, ${fmt(median(hotRunSize.kib))} KiB of history; ${hotFailedTasks} failed`],
       [`${fmt(JOURNEYS)} more distinct journeys (one login each)`, `${fmt(journeysRate)} signals/s`],
       ['CPU milliseconds per new journey, by process', cpuPerJourney],
