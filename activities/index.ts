@@ -186,11 +186,7 @@ export function createActivities({ db, analyzer, pseudonymSecret, notify }: Acti
   }
 
   return {
-    /**
-     * Analyses a batch of one customer's signals in order (each sees the ones before it),
-     * evaluates the per-signal rules against the journey's cooldowns, and stores analyses and
-     * alerts in one transaction. Idempotent: a retry reuses stored analyses and alert ids.
-     */
+    /** processBatch, replying with the journey's next state or, when asked, its change from `input.state`. */
     async processSignals(input: ProcessSignalsInput): Promise<ProcessSignalsReply> {
       const { state, ...rest } = await processBatch(input);
       return input.replyWithChange ? { ...rest, change: snapshotChange(input.state ?? emptySnapshot(), state) } : { ...rest, state };
