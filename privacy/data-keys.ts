@@ -71,6 +71,7 @@ export class DataKeyStore {
   private readonly bySubject = new Map<string, { key: DataKey; until: number }>();
   private readonly byId = new Map<string, { key: DataKey; until: number }>();
   private readonly loading = new Map<string, Promise<DataKey>>();
+  private readonly loadingById = new Map<string, Promise<DataKey>>();
   private readonly masters: Map<string, Buffer>;
   private readonly current: MasterKey;
 
@@ -95,10 +96,22 @@ export class DataKeyStore {
     return loading;
   }
 
-  /** The key with this id (current or retired); DataKeyDestroyedError when it was destroyed. */
+  /**
+   * The key with this id (current or retired); DataKeyDestroyedError when it was destroyed.
+   * Concurrent callers for one id share one look-up (a workflow task's payloads are decoded at once).
+   */
   async keyById(id: string): Promise<DataKey> {
     const hit = this.byId.get(id);
     if (hit && hit.until > Date.now()) return hit.key;
+    let loading = this.loadingById.get(id);
+    if (!loading) {
+      loading = this.loadById(id).finally(() => this.loadingById.delete(id));
+      this.loadingById.set(id, loading);
+    }
+    return loading;
+  }
+
+  private async loadById(id: string): Promise<DataKey> {
     const row = /^[0-9a-f-]{36}$/.test(id) ? await this.db('data_keys').where({ id }).first() : undefined;
     if (!row) throw new DataKeyDestroyedError(id);
     const key = await this.unwrap(row);
@@ -142,7 +155,10 @@ export class DataKeyStore {
   async destroy(subject: string, db: Db = this.db): Promise<number> {
     const ids = (await db('data_keys').where({ subject }).delete().returning('id')).map((r: { id: string }) => r.id);
     this.bySubject.delete(subject);
-    for (const id of ids) this.byId.delete(id);
+    for (const id of ids) {
+      this.byId.delete(id);
+      this.loadingById.delete(id);
+    }
     return ids.length;
   }
 

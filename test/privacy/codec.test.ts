@@ -48,6 +48,26 @@ describe('privacy: the payload codec and its keys', () => {
     expect(text((await new CustomerKeyCodec(store).decode([p]))[0])).to.include('hello');
   });
 
+  it('looks a key up once when another process decodes many of its payloads at once', async () => {
+    const a = uniqueCustomer('decode-many');
+    const payloads = await new CustomerKeyCodec(new DataKeyStore(h().db, [m1])).encode(
+      Array.from({ length: 10 }, (_, i) => json({ n: i })),
+      ctx(a),
+    );
+    const lookups: string[] = [];
+    const count = (q: { sql: string }) => void (/data_keys/.test(q.sql) && lookups.push(q.sql));
+    h().db.on('query', count);
+    try {
+      // The worker decodes a workflow task's payloads (and a local activity's) concurrently.
+      const codec = new CustomerKeyCodec(new DataKeyStore(h().db, [m1]));
+      const decoded = await Promise.all(payloads.map((p) => codec.decode([p])));
+      expect(decoded.map(([p]) => text(p))).to.deep.equal(Array.from({ length: 10 }, (_, i) => JSON.stringify({ n: i })));
+    } finally {
+      h().db.off('query', count);
+    }
+    expect(lookups, 'statements on data_keys').to.have.length(1);
+  });
+
   it('rotates a customer’s key: new payloads use the new key, old ones still decode', async () => {
     const store = new DataKeyStore(h().db, [m1]);
     const codec = new CustomerKeyCodec(store);
