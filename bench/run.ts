@@ -147,6 +147,8 @@ async function main() {
     worker: (pid: number) => pid === worker.pid,
     API: (pid: number) => pid === api.pid,
     Postgres: (_pid: number, comm: string) => comm.startsWith('postgres'),
+    // The load generator; on the bare path also the counting workflow's worker.
+    bench: (pid: number) => pid === process.pid,
   };
   const cpuNow = () => Object.fromEntries(Object.entries(processes).map(([k, f]) => [k, cpuSeconds(f)]));
   const eventsOf = async (customers: string[]) => {
@@ -186,13 +188,18 @@ async function main() {
       sinks: { counter: { received: { fn: () => void received++, callDuringReplay: false } } },
     });
     const bareRun = bare.run();
-    type Run = { bare: number; batchAccept: number; batch: number; singleAccept: number; single: number; events: { batch: number; single: number }; statements: { batch: number; single: number }; cpu: Record<string, number> };
+    type Run = { bare: number; batchAccept: number; batch: number; singleAccept: number; single: number; events: { batch: number; single: number }; statements: { batch: number; single: number }; cpu: Record<'bare' | 'batch' | 'single', Record<string, number>> };
     const runs: Run[] = [];
     for (let rep = 0; rep < REPS; rep++) {
       const customerOf = (path: string, i: number) => `${path}-${rep}-${Math.floor(i / SIGNALS_PER_CUSTOMER)}`;
       // Bare Temporal: one signalWithStart per signal into a workflow that only counts (what a team
       // writing this by hand would do per event).
       received = 0;
+      let cpu = cpuNow();
+      const perThousand = (before: Record<string, number>) => {
+        const after = cpuNow();
+        return Object.fromEntries(Object.keys(before).map((k) => [k, ((after[k] - before[k]) * 1000) / N]));
+      };
       let t0 = performance.now();
       await pool(
         Array.from({ length: N }, (_, i) => customerOf('bare', i)),
@@ -201,11 +208,12 @@ async function main() {
       );
       while (received < N) await sleep(5);
       const bareRate = N / ((performance.now() - t0) / 1000);
+      const bareCpu = perThousand(cpu);
 
       // Batch path: 500 signals per request, accepted → analysed and the rules evaluated.
       let before = await analysed();
       let stmts = await statements();
-      let cpu = cpuNow();
+      cpu = cpuNow();
       const batchSignals = Array.from({ length: N }, (_, i) => ({ customerId: customerOf('batch', i), type: 'feedback', text: TEXT, language: 'en' }));
       t0 = performance.now();
       for (let i = 0; i < N; i += 500) {
@@ -216,9 +224,8 @@ async function main() {
       const batchAccept = N / ((performance.now() - t0) / 1000);
       await waitAnalysed(before + N);
       const batchRate = N / ((performance.now() - t0) / 1000);
-      const cpuAfter = cpuNow();
+      const batchCpu = perThousand(cpu);
       const batchStatements = ((await statements()) - stmts) / N;
-      const cpuPerThousand = Object.fromEntries(Object.keys(cpu).map((k) => [k, ((cpuAfter[k] - cpu[k]) * 1000) / N]));
 
       // Single-request path: one POST /v1/signals per signal, SINGLE_CONCURRENCY in flight.
       before = await analysed();
@@ -237,6 +244,7 @@ async function main() {
       const singleAccept = N / ((performance.now() - t0) / 1000);
       await waitAnalysed(before + N);
       const singleRate = N / ((performance.now() - t0) / 1000);
+      const singleCpu = perThousand(cpu);
       const singleStatements = ((await statements()) - stmts) / N;
       const customers = (p: string) => [...new Set(Array.from({ length: N }, (_, i) => customerOf(p, i)))];
       const events = { batch: (await eventsOf(customers('batch'))) / N, single: (await eventsOf(customers('single'))) / N };
@@ -246,7 +254,7 @@ async function main() {
           log(`${p} journey history: ${history.events?.map((e) => String(e.eventType).replace('EVENT_TYPE_', '')).join(', ')}`);
         }
       }
-      runs.push({ bare: bareRate, batchAccept, batch: batchRate, singleAccept, single: singleRate, events, statements: { batch: batchStatements, single: singleStatements }, cpu: cpuPerThousand });
+      runs.push({ bare: bareRate, batchAccept, batch: batchRate, singleAccept, single: singleRate, events, statements: { batch: batchStatements, single: singleStatements }, cpu: { bare: bareCpu, batch: batchCpu, single: singleCpu } });
       log(`run ${rep + 1}/${REPS}: bare ${fmt(bareRate)}, batch ${fmt(batchRate)}, single ${fmt(singleRate)} signals/s end to end`);
     }
     bare.shutdown();
@@ -434,7 +442,9 @@ async function main() {
       [`5th signal → geo_concentration alert (${GEO_ROUNDS} rounds): p50 / max`, `${fmt(median(geoLatencies))} / ${fmt(Math.max(...geoLatencies))} ms`],
       [`Temporal history events per signal (${SIGNALS_PER_CUSTOMER} signals per journey), batch / single-request path`, `${fmt(median(of((r) => r.events.batch)), 2)} / ${fmt(median(of((r) => r.events.single)), 2)}`],
       ['database statements per signal (API + worker), batch / single-request path', `${fmt(median(of((r) => r.statements.batch)), 2)} / ${fmt(median(of((r) => r.statements.single)), 2)}`],
-      ['CPU seconds per 1,000 signals on the batch path, by process', Object.keys(processes).map((k) => `${k} ${fmt(median(of((r) => r.cpu[k])), 2)}`).join(', ')],
+      // On this CPU-bound machine, throughput follows CPU per signal; these vary less between repetitions.
+      ['CPU seconds per 1,000 signals, all processes: bare Temporal / batch path / single-request path', (['bare', 'batch', 'single'] as const).map((p) => fmt(median(of((r) => Object.values(r.cpu[p]).reduce((a, b) => a + b, 0))), 2)).join(' / ') + ` (runs: ${(['bare', 'batch', 'single'] as const).map((p) => runs.map((r) => fmt(Object.values(r.cpu[p]).reduce((a, b) => a + b, 0), 2)).join(', ')).join(' / ')})`],
+      ...(['bare', 'batch', 'single'] as const).map((p): [string, string] => [`CPU seconds per 1,000 signals, ${p === 'bare' ? 'bare Temporal' : `${p === 'batch' ? 'batch' : 'single-request'} path`}, by process`, Object.keys(processes).map((k) => `${k} ${fmt(median(of((r) => r.cpu[p][k])), 2)}`).join(', ')]),
       [
         `hot customer: one id at ${HOT_RATE}/s for ${HOT_SECONDS} s, signal → analysed p50 / p99 per minute`,
         [...byMinute.entries()].sort((a, b) => a[0] - b[0]).map(([m, xs]) => `min ${m + 1}: ${fmt(pct(xs, 50))} / ${fmt(pct(xs, 99))} ms`).join('; '),
