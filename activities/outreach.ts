@@ -4,7 +4,7 @@ import { alertIdFor } from './ids';
 import type { Db } from '../db';
 import { insertAlerts } from '../db/alerts';
 import { claimCase, claimMessage, getOutreach, hasOpenLegalThreat, recentContacts, releaseCaseClaim, releaseMessageClaim } from '../db/outreach';
-import { contactOf, getProfile, type CustomerProfile } from '../db/profiles';
+import { contactOf, getProfile, profileOfRow, type CustomerProfile } from '../db/profiles';
 import { RECOMMENDED_ACTIONS } from '../domain/actions';
 import { surveySignalId } from '../domain/ids';
 import {
@@ -107,16 +107,23 @@ export async function beginOutreach(
   const { customerId, policy } = input;
   const none = (result: BeginOutreachResult) => ({ result, events: [], skipped: null });
   const triggerKey = `signal:${input.triggerSignalId}`;
-  const mine = await trx('outreaches').where({ customer_id: customerId, trigger_key: triggerKey }).first();
-  if (mine) return none(resultOf(mine));
-  const running = await trx('outreaches').where({ customer_id: customerId, status: 'running' }).first('workflow_id');
-  if (running) return none({ action: 'running', workflowId: running.workflow_id });
+  // What decides it, in one statement: this trigger's outreach, a running one, the last number, the profile.
+  const {
+    rows: [known],
+  } = await trx.raw<{ rows: { mine: Record<string, any> | null; running: string | null; seq: number | null; customer: Record<string, any> | null }[] }>(
+    `SELECT (SELECT to_jsonb(o) FROM outreaches o WHERE o.customer_id = :c AND o.trigger_key = :t LIMIT 1) AS mine,
+            (SELECT workflow_id FROM outreaches WHERE customer_id = :c AND status = 'running' LIMIT 1) AS running,
+            (SELECT max(seq) FROM outreaches WHERE customer_id = :c) AS seq,
+            (SELECT to_jsonb(c) FROM customers c WHERE c.id = :c) AS customer`,
+    { c: customerId, t: triggerKey },
+  );
+  if (known.mine) return none(resultOf(known.mine));
+  if (known.running) return none({ action: 'running', workflowId: known.running });
 
-  const profile = await getProfile(trx, customerId);
+  const profile = profileOfRow(known.customer);
   const decision = await contactDecision(trx, profile, 'survey', policy, Date.now());
   const timeZone = profile?.timeZone ?? policy.defaultTimeZone;
-  const max = await trx('outreaches').where({ customer_id: customerId }).max({ seq: 'seq' }).first();
-  const seq = Number(max?.seq ?? 0) + 1;
+  const seq = Number(known.seq ?? 0) + 1;
   const row = {
     id: outreachIdOf(customerId, seq),
     customer_id: customerId,

@@ -57,7 +57,11 @@ export const contactOf = (p: CustomerProfile): ContactProfile => ({
 });
 
 export async function getProfile(db: Db, customerId: string): Promise<CustomerProfile | null> {
-  const row = await db('customers').where({ id: customerId }).first();
+  return profileOfRow(await db('customers').where({ id: customerId }).first());
+}
+
+/** The profile in a customers row (its columns, or the row as jsonb); null when the row is none. */
+export function profileOfRow(row: Record<string, any> | null | undefined): CustomerProfile | null {
   // A row the platform made itself (a journey's memory, a segment) is not a profile.
   return row && (row.profile_updated_at || row.external_id) ? fromRow(row) : null;
 }
