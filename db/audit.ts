@@ -92,8 +92,10 @@ export async function appendAudit(db: Db | Knex.Transaction, entries: AuditEntry
   if (entries.length === 0) return [];
   for (const e of entries) assertNoPersonalKeys(e.data, '');
   const run = async (trx: Knex.Transaction) => {
-    await trx.raw('select pg_advisory_xact_lock(?)', [AUDIT_LOCK]);
-    const last = await trx('audit_log').orderBy('id', 'desc').first('id', 'hash');
+    // Takes the lock, then reads the last row (migration 20261207000100_audit_tail).
+    const {
+      rows: [last],
+    } = await trx.raw<{ rows: { id: string; hash: string }[] }>('SELECT id, hash FROM audit_tail(?)', [AUDIT_LOCK]);
     let id = last ? Number(last.id) : 0;
     let prevHash: string = last?.hash ?? GENESIS_HASH;
     const at = new Date().toISOString();
