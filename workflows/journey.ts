@@ -165,7 +165,7 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
     lastActive = Date.now();
     // A local batch runs inside the workflow task that found the history long, and the signals that
     // arrived meanwhile make it longer still: go on in a new run first, carrying them.
-    if (versioned) await continueAsNewIfDue();
+    if (versioned && dueToContinue()) await continueAsNewNow();
 
     const seen = new Set(current().recentSignalIds);
     const batch = queue.splice(0).filter((s) => !seen.has(s.id) && (seen.add(s.id), true));
@@ -191,28 +191,31 @@ export async function customerJourneyWorkflow(input: JourneyInput): Promise<Risk
       }
     }
 
-    await continueAsNewIfDue();
+    if (dueToContinue()) await continueAsNewNow();
   }
 
-  /** Continues as new when Temporal suggests it or the history has reached `historyLimit`. */
-  async function continueAsNewIfDue(): Promise<void> {
+  /** Temporal suggests continuing as new, or the history has reached `historyLimit`. */
+  function dueToContinue(): boolean {
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || (input.historyLimit !== undefined && info.historyLength >= input.historyLimit)) {
-      await condition(allHandlersFinished);
-      if (current2026 || patched(CARRY_QUEUE)) {
-        // Steady traffic may never leave the queue empty: the signals received so far go along.
-        // (A signal arriving during this task makes Temporal refuse the continue-as-new, and the
-        // task runs again with it in the queue.) No state yet: the next run resumes from the database.
-        await continueAsNew<typeof customerJourneyWorkflow>({
-          ...input,
-          snapshot: state ?? undefined,
-          pending: queue.splice(0),
-          outreach: outreach?.snapshot(),
-          ...(segment ? { segment } : {}),
-        });
-      }
-      if (queue.length === 0) await continueAsNew<typeof customerJourneyWorkflow>({ ...input, snapshot: current(), outreach: outreach?.snapshot(), ...(segment ? { segment } : {}) });
+    return info.continueAsNewSuggested || (input.historyLimit !== undefined && info.historyLength >= input.historyLimit);
+  }
+
+  /** Continues as new, carrying what the next run needs (called when dueToContinue). */
+  async function continueAsNewNow(): Promise<void> {
+    await condition(allHandlersFinished);
+    if (current2026 || patched(CARRY_QUEUE)) {
+      // Steady traffic may never leave the queue empty: the signals received so far go along.
+      // (A signal arriving during this task makes Temporal refuse the continue-as-new, and the
+      // task runs again with it in the queue.) No state yet: the next run resumes from the database.
+      await continueAsNew<typeof customerJourneyWorkflow>({
+        ...input,
+        snapshot: state ?? undefined,
+        pending: queue.splice(0),
+        outreach: outreach?.snapshot(),
+        ...(segment ? { segment } : {}),
+      });
     }
+    if (queue.length === 0) await continueAsNew<typeof customerJourneyWorkflow>({ ...input, snapshot: current(), outreach: outreach?.snapshot(), ...(segment ? { segment } : {}) });
   }
 }
 
