@@ -1,8 +1,24 @@
 import { expect } from 'chai';
 import type { Client } from '@temporalio/client';
 import { coalescing, createIngest } from '../../api/ingest';
+import { MAX_SENDING } from '../../api/journeys';
 import { journeyWorkflowId } from '../../domain/messages';
 import { h, startApi, testConfig, uniqueCustomer, useApi, waitProcessed } from '../harness';
+
+type SignalWithStartArgs = Parameters<Client['workflow']['signalWithStart']>;
+
+/** The real test client, with its workflow.signalWithStart passed through `around`. */
+function withSignalWithStart(around: (args: SignalWithStartArgs, send: () => ReturnType<Client['workflow']['signalWithStart']>) => ReturnType<Client['workflow']['signalWithStart']>): Client {
+  const real = h().client;
+  const workflow = new Proxy(real.workflow, {
+    get(target, key) {
+      if (key === 'signalWithStart') return (...args: SignalWithStartArgs) => around(args, () => target.signalWithStart(...args));
+      const value = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return new Proxy(real, { get: (target, key) => (key === 'workflow' ? workflow : Reflect.get(target, key, target)) });
+}
 
 describe('POST /v1/signals under a burst: single requests share database writes', () => {
   const api = useApi();
@@ -65,19 +81,10 @@ describe('POST /v1/signals under a burst: single requests share database writes'
     const slow = uniqueCustomer('slow');
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
-    const real = h().client;
-    const workflow = new Proxy(real.workflow, {
-      get(target, key) {
-        if (key === 'signalWithStart')
-          return async (...args: Parameters<Client['workflow']['signalWithStart']>) => {
-            if (args[1].workflowId === journeyWorkflowId(slow)) await held;
-            return target.signalWithStart(...args);
-          };
-        const value = Reflect.get(target, key, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    const client = withSignalWithStart(async (args, send) => {
+      if (args[1].workflowId === journeyWorkflowId(slow)) await held;
+      return send();
     });
-    const client = new Proxy(real, { get: (target, key) => (key === 'workflow' ? workflow : Reflect.get(target, key, target)) });
     const api = startApi(testConfig(), client);
     try {
       await api.http.post('/v1/signals').send({ id: `${slow}-1`, customerId: slow, type: 'feedback', text: 'first' }).expect(202);
@@ -102,5 +109,28 @@ describe('POST /v1/signals under a burst: single requests share database writes'
     expect(analyses.map((r) => r.id)).to.deep.equal([`${slow}-1`, `${slow}-2`, `${slow}-3`]);
     const delivered = await h().db('signals').where({ customer_id: slow }).select('delivery_status');
     expect(delivered.map((r) => r.delivery_status)).to.deep.equal(['delivered', 'delivered', 'delivered']);
+  });
+
+  it(`a batch of new customers is delivered with at most ${MAX_SENDING} journeys in flight at once, and every signal arrives`, async function () {
+    this.timeout(60_000);
+    // More calls at once only queue inside Temporal until they outlive their deadline.
+    let inFlight = 0;
+    let most = 0;
+    const client = withSignalWithStart(async (_args, send) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        await new Promise((r) => setTimeout(r, 20));
+        return await send();
+      } finally {
+        inFlight--;
+      }
+    });
+    const api = startApi(testConfig(), client);
+    const customers = Array.from({ length: 3 * MAX_SENDING }, () => uniqueCustomer('many'));
+    await api.http.post('/v1/signals/batch').send({ signals: customers.map((customerId) => ({ customerId, type: 'login' })) }).expect(202);
+    await api.journeys.drain();
+    expect(most, 'signalWithStart calls in flight at once').to.equal(MAX_SENDING);
+    const rows = await h().db('signals').whereIn('customer_id', customers).select('delivery_status');
+    expect(rows.map((r) => r.delivery_status)).to.deep.equal(customers.map(() => 'delivered'));
   });
 });
