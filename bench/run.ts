@@ -66,6 +66,17 @@ function cpuSeconds(which: (pid: number, comm: string) => boolean): number {
   return total;
 }
 
+/** The machine's CPU time so far (/proc/stat): all of it and the part the hypervisor gave to other guests (steal). */
+function machineCpu(): { total: number; steal: number } {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return { total: f.reduce((a, b) => a + b, 0), steal: f[7] ?? 0 };
+}
+/** Share of the machine's CPU time stolen since `before`. */
+const stolenSince = (before: { total: number; steal: number }) => {
+  const now = machineCpu();
+  return (now.steal - before.steal) / Math.max(1, now.total - before.total);
+};
+
 /** Runs `fn` over `items` with at most `limit` in flight. */
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -188,7 +199,7 @@ async function main() {
       sinks: { counter: { received: { fn: () => void received++, callDuringReplay: false } } },
     });
     const bareRun = bare.run();
-    type Run = { bare: number; batchAccept: number; batch: number; singleAccept: number; single: number; events: { batch: number; single: number }; statements: { batch: number; single: number }; cpu: Record<'bare' | 'batch' | 'single', Record<string, number>> };
+    type Run = { bare: number; batchAccept: number; batch: number; singleAccept: number; single: number; events: { batch: number; single: number }; statements: { batch: number; single: number }; cpu: Record<'bare' | 'batch' | 'single', Record<string, number>>; steal: Record<'bare' | 'batch' | 'single', number> };
     const runs: Run[] = [];
     for (let rep = 0; rep < REPS; rep++) {
       const customerOf = (path: string, i: number) => `${path}-${rep}-${Math.floor(i / SIGNALS_PER_CUSTOMER)}`;
@@ -196,6 +207,7 @@ async function main() {
       // writing this by hand would do per event).
       received = 0;
       let cpu = cpuNow();
+      let machine = machineCpu();
       const perThousand = (before: Record<string, number>) => {
         const after = cpuNow();
         return Object.fromEntries(Object.keys(before).map((k) => [k, ((after[k] - before[k]) * 1000) / N]));
@@ -209,11 +221,13 @@ async function main() {
       while (received < N) await sleep(5);
       const bareRate = N / ((performance.now() - t0) / 1000);
       const bareCpu = perThousand(cpu);
+      const bareSteal = stolenSince(machine);
 
       // Batch path: 500 signals per request, accepted → analysed and the rules evaluated.
       let before = await analysed();
       let stmts = await statements();
       cpu = cpuNow();
+      machine = machineCpu();
       const batchSignals = Array.from({ length: N }, (_, i) => ({ customerId: customerOf('batch', i), type: 'feedback', text: TEXT, language: 'en' }));
       t0 = performance.now();
       for (let i = 0; i < N; i += 500) {
@@ -225,12 +239,14 @@ async function main() {
       await waitAnalysed(before + N);
       const batchRate = N / ((performance.now() - t0) / 1000);
       const batchCpu = perThousand(cpu);
+      const batchSteal = stolenSince(machine);
       const batchStatements = ((await statements()) - stmts) / N;
 
       // Single-request path: one POST /v1/signals per signal, SINGLE_CONCURRENCY in flight.
       before = await analysed();
       stmts = await statements();
       cpu = cpuNow();
+      machine = machineCpu();
       t0 = performance.now();
       await pool(
         Array.from({ length: N }, (_, i) => i),
@@ -245,6 +261,7 @@ async function main() {
       await waitAnalysed(before + N);
       const singleRate = N / ((performance.now() - t0) / 1000);
       const singleCpu = perThousand(cpu);
+      const singleSteal = stolenSince(machine);
       const singleStatements = ((await statements()) - stmts) / N;
       const customers = (p: string) => [...new Set(Array.from({ length: N }, (_, i) => customerOf(p, i)))];
       const events = { batch: (await eventsOf(customers('batch'))) / N, single: (await eventsOf(customers('single'))) / N };
@@ -254,7 +271,7 @@ async function main() {
           log(`${p} journey history: ${history.events?.map((e) => String(e.eventType).replace('EVENT_TYPE_', '')).join(', ')}`);
         }
       }
-      runs.push({ bare: bareRate, batchAccept, batch: batchRate, singleAccept, single: singleRate, events, statements: { batch: batchStatements, single: singleStatements }, cpu: { bare: bareCpu, batch: batchCpu, single: singleCpu } });
+      runs.push({ bare: bareRate, batchAccept, batch: batchRate, singleAccept, single: singleRate, events, statements: { batch: batchStatements, single: singleStatements }, cpu: { bare: bareCpu, batch: batchCpu, single: singleCpu }, steal: { bare: bareSteal, batch: batchSteal, single: singleSteal } });
       log(`run ${rep + 1}/${REPS}: bare ${fmt(bareRate)}, batch ${fmt(batchRate)}, single ${fmt(singleRate)} signals/s end to end`);
     }
     bare.shutdown();
@@ -444,6 +461,8 @@ async function main() {
       ['database statements per signal (API + worker), batch / single-request path', `${fmt(median(of((r) => r.statements.batch)), 2)} / ${fmt(median(of((r) => r.statements.single)), 2)}`],
       // On this CPU-bound machine, throughput follows CPU per signal; these vary less between repetitions.
       ['CPU seconds per 1,000 signals, all processes: bare Temporal / batch path / single-request path', (['bare', 'batch', 'single'] as const).map((p) => fmt(median(of((r) => Object.values(r.cpu[p]).reduce((a, b) => a + b, 0))), 2)).join(' / ') + ` (runs: ${(['bare', 'batch', 'single'] as const).map((p) => runs.map((r) => fmt(Object.values(r.cpu[p]).reduce((a, b) => a + b, 0), 2)).join(', ')).join(' / ')})`],
+      // A virtual machine's neighbours take CPU time from it (steal): the likeliest cause of the swing between repetitions.
+      ['CPU time stolen by the hypervisor while each path ran (share of the machine\'s): bare Temporal / batch path / single-request path', (['bare', 'batch', 'single'] as const).map((p) => `${fmt(100 * median(of((r) => r.steal[p])), 1)} %`).join(' / ') + ` (runs: ${(['bare', 'batch', 'single'] as const).map((p) => runs.map((r) => fmt(100 * r.steal[p], 1)).join(', ')).join(' / ')})`],
       ...(['bare', 'batch', 'single'] as const).map((p): [string, string] => [`CPU seconds per 1,000 signals, ${p === 'bare' ? 'bare Temporal' : `${p === 'batch' ? 'batch' : 'single-request'} path`}, by process`, Object.keys(processes).map((k) => `${k} ${fmt(median(of((r) => r.cpu[p][k])), 2)}`).join(', ')]),
       [
         `hot customer: one id at ${HOT_RATE}/s for ${HOT_SECONDS} s, signal → analysed p50 / p99 per minute`,
