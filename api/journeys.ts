@@ -117,7 +117,15 @@ export class JourneyGateway {
     const { db, log } = this.deps;
     const byWorkflow = new Map<string, CustomerSignal[]>();
     for (const it of items) byWorkflow.set(it.workflowId, [...(byWorkflow.get(it.workflowId) ?? []), it.signal]);
-    const sent = await Promise.all([...byWorkflow.entries()].map(([workflowId, signals]) => this.signalJourney(workflowId, signals)));
+    // A sweep page can hold hundreds of journeys: no more than MAX_SENDING calls at once here either.
+    const journeys = [...byWorkflow.entries()];
+    const sent: Awaited<ReturnType<JourneyGateway['signalJourney']>>[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(MAX_SENDING, journeys.length) }, async () => {
+        for (let i = next++; i < journeys.length; i = next++) sent[i] = await this.signalJourney(...journeys[i]);
+      }),
+    );
     await markDelivered(db, sent.flatMap((r) => r.delivered));
     const failed = sent.flatMap((r) => r.failed);
     if (failed.length) {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Client } from '@temporalio/client';
 import { coalescing, createIngest } from '../../api/ingest';
 import { MAX_SENDING } from '../../api/journeys';
+import { signalFromRow } from '../../db/signals';
 import { journeyWorkflowId } from '../../domain/messages';
 import { h, startApi, testConfig, uniqueCustomer, useApi, waitProcessed } from '../harness';
 
@@ -132,5 +133,10 @@ describe('POST /v1/signals under a burst: single requests share database writes'
     expect(most, 'signalWithStart calls in flight at once').to.equal(MAX_SENDING);
     const rows = await h().db('signals').whereIn('customer_id', customers).select('delivery_status');
     expect(rows.map((r) => r.delivery_status)).to.deep.equal(customers.map(() => 'delivered'));
+    // The sweep's redelivery of a page of pending signals keeps to the same bound.
+    most = 0;
+    const again = await h().db('signals').whereIn('customer_id', customers).select('*');
+    await api.journeys.deliver(again.map((r) => ({ signal: signalFromRow(r), workflowId: r.workflow_id })));
+    expect(most, 'signalWithStart calls in flight at once, sweep').to.equal(MAX_SENDING);
   });
 });
