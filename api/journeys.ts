@@ -114,9 +114,12 @@ export class JourneyGateway {
    * journey recognises a redelivered id.
    */
   async deliver(items: Delivery[]): Promise<void> {
-    const { db, log } = this.deps;
     const byWorkflow = new Map<string, CustomerSignal[]>();
-    for (const it of items) byWorkflow.set(it.workflowId, [...(byWorkflow.get(it.workflowId) ?? []), it.signal]);
+    for (const it of items) {
+      const list = byWorkflow.get(it.workflowId);
+      if (list) list.push(it.signal);
+      else byWorkflow.set(it.workflowId, [it.signal]);
+    }
     // A sweep page can hold hundreds of journeys: no more than MAX_SENDING calls at once here either.
     const journeys = [...byWorkflow.entries()];
     const sent: Awaited<ReturnType<JourneyGateway['signalJourney']>>[] = [];
@@ -126,13 +129,15 @@ export class JourneyGateway {
         for (let i = next++; i < journeys.length; i = next++) sent[i] = await this.signalJourney(...journeys[i]);
       }),
     );
-    await markDelivered(db, sent.flatMap((r) => r.delivered));
-    const failed = sent.flatMap((r) => r.failed);
-    if (failed.length) {
-      const reason = sent.find((r) => r.failed.length)!.reason;
-      log.warn({ count: failed.length, reason }, 'signal delivery to Temporal failed; will retry');
-      await markDeliveryFailed(db, failed, reason);
-    }
+    await markDelivered(this.deps.db, sent.flatMap((r) => r.delivered));
+    await this.failed(sent.flatMap((r) => r.failed), sent.find((r) => r.failed.length)?.reason ?? '');
+  }
+
+  /** Signals whose delivery failed stay pending, with a backoff, for the sweep. */
+  private async failed(ids: string[], reason: string): Promise<void> {
+    if (ids.length === 0) return;
+    this.deps.log.warn({ count: ids.length, reason }, 'signal delivery to Temporal failed; will retry');
+    await markDeliveryFailed(this.deps.db, ids, reason);
   }
 
   /** One signalWithStart per chunk of the journey's signals, in order; what went and what did not. */
@@ -188,7 +193,6 @@ export class JourneyGateway {
 
   /** Starts a delivery for every journey with signals waiting and none in flight (up to MAX_SENDING), oldest first. */
   private flush(): void {
-    const { db, log } = this.deps;
     for (const [workflowId, list] of this.waiting) {
       if (this.sending.size >= MAX_SENDING) return;
       if (this.sending.has(workflowId)) continue;
@@ -197,12 +201,9 @@ export class JourneyGateway {
       const delivery = (async () => {
         const { delivered, failed, reason } = await this.signalJourney(workflowId, list.map((it) => it.signal));
         this.markSoon(delivered);
-        if (failed.length) {
-          log.warn({ count: failed.length, reason }, 'signal delivery to Temporal failed; will retry');
-          await markDeliveryFailed(db, failed, reason);
-        }
+        await this.failed(failed, reason);
       })()
-        .catch((err) => log.warn({ err }, 'delivery attempt failed; the sweep retries'))
+        .catch((err) => this.deps.log.warn({ err }, 'delivery attempt failed; the sweep retries'))
         .finally(() => {
           this.sending.delete(workflowId);
           if (this.waiting.size) this.flush();

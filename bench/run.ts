@@ -28,6 +28,10 @@ const GEO_ROUNDS = env('BENCH_GEO_ROUNDS', 5);
 const TEXT = 'The delivery was late again, terrible service, I want a refund';
 const LEGAL = 'I will sue you, my lawyer is informed.';
 
+const PATHS = ['bare', 'batch', 'single'] as const;
+type Path = (typeof PATHS)[number];
+const PATH_NAMES: Record<Path, string> = { bare: 'bare Temporal', batch: 'batch path', single: 'single-request path' };
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number) => {
   if (!xs.length) return NaN;
@@ -199,7 +203,7 @@ async function main() {
       sinks: { counter: { received: { fn: () => void received++, callDuringReplay: false } } },
     });
     const bareRun = bare.run();
-    type Run = { bare: number; batchAccept: number; batch: number; singleAccept: number; single: number; events: { batch: number; single: number }; statements: { batch: number; single: number }; cpu: Record<'bare' | 'batch' | 'single', Record<string, number>>; steal: Record<'bare' | 'batch' | 'single', number> };
+    type Run = { bare: number; batchAccept: number; batch: number; singleAccept: number; single: number; events: { batch: number; single: number }; statements: { batch: number; single: number }; cpu: Record<Path, Record<string, number>>; steal: Record<Path, number> };
     const runs: Run[] = [];
     for (let rep = 0; rep < REPS; rep++) {
       const customerOf = (path: string, i: number) => `${path}-${rep}-${Math.floor(i / SIGNALS_PER_CUSTOMER)}`;
@@ -278,6 +282,9 @@ async function main() {
     await bareRun;
     await nativeConnection.close();
     const of = (f: (r: Run) => number) => runs.map(f);
+    /** A figure per throughput path: medians joined by " / ", then every run's. */
+    const perPath = (f: (r: Run, p: Path) => number, show: (x: number) => string) =>
+      `${PATHS.map((p) => show(median(of((r) => f(r, p))))).join(' / ')} (runs: ${PATHS.map((p) => runs.map((r) => show(f(r, p))).join(', ')).join(' / ')})`;
     const singleCapacity = median(of((r) => r.single));
 
     // 2. Signal → legal_threat alert, seen on the alert stream: light load (new customers, 10/s) and
@@ -459,11 +466,10 @@ async function main() {
       [`5th signal → geo_concentration alert (${GEO_ROUNDS} rounds): p50 / max`, `${fmt(median(geoLatencies))} / ${fmt(Math.max(...geoLatencies))} ms`],
       [`Temporal history events per signal (${SIGNALS_PER_CUSTOMER} signals per journey), batch / single-request path`, `${fmt(median(of((r) => r.events.batch)), 2)} / ${fmt(median(of((r) => r.events.single)), 2)}`],
       ['database statements per signal (API + worker), batch / single-request path', `${fmt(median(of((r) => r.statements.batch)), 2)} / ${fmt(median(of((r) => r.statements.single)), 2)}`],
-      // On this CPU-bound machine, throughput follows CPU per signal; these vary less between repetitions.
-      ['CPU seconds per 1,000 signals, all processes: bare Temporal / batch path / single-request path', (['bare', 'batch', 'single'] as const).map((p) => fmt(median(of((r) => Object.values(r.cpu[p]).reduce((a, b) => a + b, 0))), 2)).join(' / ') + ` (runs: ${(['bare', 'batch', 'single'] as const).map((p) => runs.map((r) => fmt(Object.values(r.cpu[p]).reduce((a, b) => a + b, 0), 2)).join(', ')).join(' / ')})`],
-      // A virtual machine's neighbours take CPU time from it (steal): the likeliest cause of the swing between repetitions.
-      ['CPU time stolen by the hypervisor while each path ran (share of the machine\'s): bare Temporal / batch path / single-request path', (['bare', 'batch', 'single'] as const).map((p) => `${fmt(100 * median(of((r) => r.steal[p])), 1)} %`).join(' / ') + ` (runs: ${(['bare', 'batch', 'single'] as const).map((p) => runs.map((r) => fmt(100 * r.steal[p], 1)).join(', ')).join(' / ')})`],
-      ...(['bare', 'batch', 'single'] as const).map((p): [string, string] => [`CPU seconds per 1,000 signals, ${p === 'bare' ? 'bare Temporal' : `${p === 'batch' ? 'batch' : 'single-request'} path`}, by process`, Object.keys(processes).map((k) => `${k} ${fmt(median(of((r) => r.cpu[p][k])), 2)}`).join(', ')]),
+      // Throughput here follows CPU per signal, which the hypervisor's steal and the machine's state move between repetitions.
+      ['CPU seconds per 1,000 signals, all processes: bare Temporal / batch path / single-request path', perPath((r, p) => Object.values(r.cpu[p]).reduce((a, b) => a + b, 0), (x) => fmt(x, 2))],
+      ["CPU time stolen by the hypervisor while each path ran (share of the machine's): bare Temporal / batch path / single-request path", perPath((r, p) => 100 * r.steal[p], (x) => `${fmt(x, 1)} %`)],
+      ...PATHS.map((p): [string, string] => [`CPU seconds per 1,000 signals, ${PATH_NAMES[p]}, by process`, Object.keys(processes).map((k) => `${k} ${fmt(median(of((r) => r.cpu[p][k])), 2)}`).join(', ')]),
       [
         `hot customer: one id at ${HOT_RATE}/s for ${HOT_SECONDS} s, signal → analysed p50 / p99 per minute`,
         [...byMinute.entries()].sort((a, b) => a[0] - b[0]).map(([m, xs]) => `min ${m + 1}: ${fmt(pct(xs, 50))} / ${fmt(pct(xs, 99))} ms`).join('; '),
