@@ -27,10 +27,13 @@ export async function recordSignals(db: Db, items: SignalToRecord[]): Promise<Ac
     .ignore()
     .returning('id');
   const insertedIds = new Set(inserted.map((r: { id: string }) => r.id));
-  const known = await db('signals')
-    .whereIn('id', items.map((it) => it.signal.id))
-    .select('id', 'payload_hash');
-  const hashOf = new Map(known.map((r: { id: string; payload_hash: string }) => [r.id, r.payload_hash]));
+  // What this statement inserted carries the hash it was given; only ids it found already stored are looked up.
+  const hashOf = new Map(unique.filter((it) => insertedIds.has(it.signal.id)).map((it) => [it.signal.id, it.payloadHash]));
+  const stored = unique.filter((it) => !insertedIds.has(it.signal.id)).map((it) => it.signal.id);
+  if (stored.length > 0) {
+    const known = await db('signals').whereIn('id', stored).select('id', 'payload_hash');
+    for (const r of known as { id: string; payload_hash: string }[]) hashOf.set(r.id, r.payload_hash);
+  }
   return items.map((it, i) => {
     if (hashOf.get(it.signal.id) !== it.payloadHash) return 'conflict';
     return insertedIds.has(it.signal.id) && firstIndex.get(it.signal.id) === i ? 'accepted' : 'duplicate';

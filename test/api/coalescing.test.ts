@@ -50,20 +50,26 @@ describe('POST /v1/signals under a burst: single requests share database writes'
     }
   });
 
-  it('signals handed over in the same moment are one insert; a full group is written at once; a failed write fails each of its callers', async () => {
+  it('signals handed over in the same moment are one statement; a full group is written at once; a failed write fails each of its callers', async () => {
     const customerId = uniqueCustomer('group');
     const inserts: string[] = [];
-    const onQuery = (q: { sql: string }) => /^insert into "signals"/i.test(q.sql) && inserts.push(q.sql);
+    const onQuery = (q: { sql: string }) => / "signals"/i.test(q.sql) && inserts.push(q.sql);
     const accept = coalescing(createIngest({ db: h().db, journeys: api.journeys }), 2, 100);
     h().db.on('query', onQuery);
     try {
       const results = await Promise.all(Array.from({ length: 60 }, (_, i) => accept([{ id: `${customerId}-${i}`, customerId, type: 'login' }])));
-      expect(inserts, 'one insert for 60 callers').to.have.length(1);
+      // New signals only: the insert alone, no look-up of stored payload hashes after it.
+      expect(inserts, 'one statement for 60 callers').to.have.length(1);
       results.forEach((r, i) => expect([r.records[0].signal.id, r.statuses[0]]).to.deep.equal([`${customerId}-${i}`, 'accepted']));
       inserts.length = 0;
       // 150 in one tick with groups of at most 100: written as 100 at once, then the other 50.
       await Promise.all(Array.from({ length: 150 }, (_, i) => accept([{ id: `${customerId}-b${i}`, customerId, type: 'login' }])));
       expect(inserts, 'two inserts for 150 callers').to.have.length(2);
+      inserts.length = 0;
+      // Sent again, with one new: the insert, then the look-up of the ones it found stored.
+      const again = await Promise.all([`${customerId}-0`, `${customerId}-c0`].map((id) => accept([{ id, customerId, type: 'login' }])));
+      expect(again.map((r) => r.statuses[0])).to.deep.equal(['duplicate', 'accepted']);
+      expect(inserts, 'an insert and a look-up').to.have.length(2);
     } finally {
       h().db.removeListener('query', onQuery);
     }
@@ -72,7 +78,7 @@ describe('POST /v1/signals under a burst: single requests share database writes'
     });
     const outcomes = await Promise.allSettled([failing([{ customerId, type: 'login' }]), failing([{ customerId, type: 'login' }])]);
     expect(outcomes.map((o) => o.status)).to.deep.equal(['rejected', 'rejected']);
-    await waitProcessed(customerId, 210, 30_000);
+    await waitProcessed(customerId, 211, 30_000);
   });
 
   it("a journey whose delivery to Temporal is slow holds up only its own signals, which then go together, in order", async function () {
