@@ -65,9 +65,19 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
+/**
+ * The canonical JSON of a row (id, at, actor, action, subject, data; keys sorted) in two parts, before
+ * and after its id: the id is given only under the writers' lock (audit_append puts it between them).
+ */
+export function auditBody(r: { at: string; actor: string; action: string; subject: string | null; data: unknown }): [head: string, tail: string] {
+  // canonicalJson of { id, at, actor, action, subject, data }: its keys in sorted order, written out.
+  const head = `{"action":${canonicalJson(r.action)},"actor":${canonicalJson(r.actor)},"at":${canonicalJson(r.at)},"data":${canonicalJson(r.data)},"id":`;
+  return [head, `,"subject":${canonicalJson(r.subject)}}`];
+}
+
 export function auditHash(prevHash: string, r: { id: number; at: string; actor: string; action: string; subject: string | null; data: unknown }): string {
-  const body = canonicalJson({ id: r.id, at: r.at, actor: r.actor, action: r.action, subject: r.subject, data: r.data });
-  return createHash('sha256').update(`${prevHash}\n${body}`, 'utf8').digest('hex');
+  const [head, tail] = auditBody(r);
+  return createHash('sha256').update(`${prevHash}\n${head}${r.id}${tail}`, 'utf8').digest('hex');
 }
 
 // Keys whose text would be personal data (`{email: true}`, a consent, is fine; `{email: "…"}` is not).
@@ -91,27 +101,30 @@ const isTransaction = (db: Db | Knex.Transaction): db is Knex.Transaction => (db
 export async function appendAudit(db: Db | Knex.Transaction, entries: AuditEntry[]): Promise<AuditRow[]> {
   if (entries.length === 0) return [];
   for (const e of entries) assertNoPersonalKeys(e.data, '');
-  const run = async (trx: Knex.Transaction) => {
-    // Takes the lock, then reads the last row (migration 20261207000100_audit_tail).
-    const {
-      rows: [last],
-    } = await trx.raw<{ rows: { id: string; hash: string }[] }>('SELECT id, hash FROM audit_tail(?)', [AUDIT_LOCK]);
-    let id = last ? Number(last.id) : 0;
-    let prevHash: string = last?.hash ?? GENESIS_HASH;
-    const at = new Date().toISOString();
-    const rows: AuditRow[] = entries.map((e) => {
-      // What jsonb will give back: the hash must be computed over the same value the verifier reads.
-      const data = JSON.parse(JSON.stringify(e.data ?? {})) as Record<string, unknown>;
-      id += 1;
-      const hash = auditHash(prevHash, { id, at, actor: e.actor, action: e.action, subject: e.subject, data });
-      const row = { id, at, actor: e.actor, action: e.action, subject: e.subject, data, prevHash, hash };
-      prevHash = hash;
-      return row;
-    });
-    await trx('audit_log').insert(
-      rows.map((r) => ({ id: r.id, at: r.at, actor: r.actor, action: r.action, subject: r.subject, data: JSON.stringify(r.data), prev_hash: r.prevHash, hash: r.hash })),
+  // The time of writing, taken before the lock (rows from different processes were never ordered by their clocks).
+  const at = new Date().toISOString();
+  const rows = entries.map((e) => {
+    // What jsonb will give back: the hash must be computed over the same value the verifier reads.
+    const data = JSON.parse(JSON.stringify(e.data ?? {})) as Record<string, unknown>;
+    return { at, actor: e.actor, action: e.action, subject: e.subject, data, body: auditBody({ at, actor: e.actor, action: e.action, subject: e.subject, data }) };
+  });
+  const run = async (trx: Knex.Transaction): Promise<AuditRow[]> => {
+    // Lock, last row, hash chain and insert in one round trip (migration 20261208000100_audit_append).
+    const { rows: chained } = await trx.raw<{ rows: { id: string; prev_hash: string; hash: string }[] }>(
+      'SELECT id, prev_hash, hash FROM audit_append(?, ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[], ?::text[])',
+      [
+        AUDIT_LOCK,
+        rows.map((r) => r.at),
+        rows.map((r) => r.actor),
+        rows.map((r) => r.action),
+        // A null subject is NULL in the array (node-postgres writes the literal).
+        rows.map((r) => r.subject) as unknown as Knex.Value,
+        rows.map((r) => JSON.stringify(r.data)),
+        rows.map((r) => r.body[0]),
+        rows.map((r) => r.body[1]),
+      ],
     );
-    return rows;
+    return rows.map(({ body: _, ...r }, i) => ({ ...r, id: Number(chained[i].id), prevHash: chained[i].prev_hash, hash: chained[i].hash }));
   };
   return isTransaction(db) ? run(db) : db.transaction(run);
 }

@@ -53,6 +53,26 @@ describe('audit trail: hash chain', function () {
     expect(ok.stdout).to.include('23 rows verified');
   });
 
+  it('hashes any data the way the verifier does, and chains with rows a writer of the version before appended', async () => {
+    const odd: AuditEntry[] = [
+      { actor: 'api-key:Équipe "Nord"', action: 'key.created', subject: null, data: { keyName: 'Zoë\nline two\\ "quoted" 😀', nested: { id: 0, list: [1.5, null, { id: 7 }], z: true }, id: 3 } },
+      { actor: 'system', action: 'segment.changed', subject: 'p_x', data: {} },
+    ];
+    await appendAudit(db, odd);
+    // The version before this one: audit_tail, then Node hashes and inserts (a replica mid-upgrade).
+    await db.transaction(async (trx) => {
+      const { rows } = await trx.raw('SELECT id, hash FROM audit_tail(?)', [0x61756469]);
+      const row = { id: Number(rows[0].id) + 1, at: new Date().toISOString(), actor: 'system', action: 'alert.fired', subject: 'p_y', data: { rule: 'legal_threat' } };
+      await trx('audit_log').insert({ ...row, data: JSON.stringify(row.data), prev_hash: rows[0].hash, hash: auditHash(rows[0].hash, row) });
+    });
+    const [after] = await appendAudit(db, [entry(4)]);
+    expect(after.id).to.equal(4);
+    const stored = await db('audit_log').orderBy('id');
+    stored.slice(0, 2).forEach((r, i) => expect(r.data, 'the data as given').to.deep.equal(odd[i].data));
+    const r = await verifyAuditChain(db);
+    expect(r, JSON.stringify(r.problem)).to.include({ ok: true, rows: 4 });
+  });
+
   it('a rolled-back append leaves no gap: the next writer takes the same id', async () => {
     await appendAudit(db, [entry(1)]);
     await db
