@@ -1,0 +1,61 @@
+// The API's alert stream wakes on Postgres notifications when alert events are added: one wake-up
+// per transaction, however many events it adds (migration 20261208000200).
+import { expect } from 'chai';
+import pg from 'pg';
+import { createDb, migrate, type Db } from '../../db';
+import { countSuppressions, insertAlerts } from '../../db/alerts';
+import { RECOMMENDED_ACTIONS } from '../../domain/actions';
+import { createTestDatabase } from '../harness';
+
+describe('alert events: notifications for the stream feed', function () {
+  this.timeout(60_000);
+  let db: Db;
+  let drop: () => Promise<void>;
+  let listener: pg.Client;
+  const received: string[] = [];
+
+  before(async () => {
+    const scratch = await createTestDatabase();
+    drop = scratch.drop;
+    db = createDb(scratch.url, { pool: 2 });
+    await migrate(db);
+    listener = new pg.Client({ connectionString: scratch.url });
+    await listener.connect();
+    listener.on('notification', (n) => received.push(n.channel));
+    await listener.query('LISTEN alert_events');
+  });
+  after(async () => {
+    await listener.end();
+    await db.destroy();
+    await drop();
+  });
+
+  /** Notifications are delivered to the listener before the result of its next query. */
+  const delivered = async () => (await listener.query('SELECT 1'), received.splice(0));
+
+  it('wakes the feed once per transaction that adds alert events, however many it adds, and not for a statement that adds none', async () => {
+    await db.transaction(async (trx) => {
+      const [alert] = await insertAlerts(trx, [
+        {
+          id: '3f0b1c52-6a7e-4c55-9d3b-1a2b3c4d5e6f',
+          type: 'churn_signal',
+          severity: 'high',
+          customerId: 'c-notify',
+          key: 'churn_signal',
+          dedupId: 'churn_signal/c-notify/s-1',
+          workflowId: null,
+          recommendedAction: RECOMMENDED_ACTIONS.churn_signal,
+          evidence: { signalIds: ['s-1'] },
+          metadata: {},
+        },
+      ]);
+      const counted = await countSuppressions(trx, 'c-notify', ['s-2', 's-3', 's-4'].map((signalId) => ({ type: 'churn_signal' as const, signalId })));
+      expect(counted).to.deep.equal([alert.id, alert.id, alert.id]);
+    });
+    expect(await db('alert_events').count({ n: '*' }).first()).to.deep.equal({ n: 4 });
+    expect(await delivered(), 'one created and three suppressed events: one wake-up').to.deep.equal(['alert_events']);
+    // Counted already (a retried batch): the statement adds no event.
+    expect(await countSuppressions(db, 'c-notify', [{ type: 'churn_signal', signalId: 's-2' }])).to.deep.equal([null]);
+    expect(await delivered(), 'no event added: no wake-up').to.deep.equal([]);
+  });
+});
