@@ -63,7 +63,9 @@ function cpuSeconds(which: (pid: number, comm: string) => boolean): number {
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       if (!which(Number(d), comm)) continue;
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(f[11]) + Number(f[12])) / tick;
+      // Own time and that of children it has reaped: Postgres backends that closed (idle pool
+      // connections) leave their time with the postmaster instead of taking it out of the sum.
+      total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / tick;
     } catch {
       // the process ended meanwhile
     }
