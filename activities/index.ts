@@ -165,7 +165,7 @@ export function createActivities({ db, analyzer, pseudonymSecret, notify }: Acti
       const begun = ask ? await beginOutreach(trx, ask, secret) : null;
       outreach = begun?.result ?? null;
       outreachSkipped = begun?.skipped ?? null;
-      // Last in the transaction (it holds the audit lock until commit); a retry records nothing
+      // Chained when the transaction commits (the audit lock is taken then); a retry records nothing
       // twice, as it finds the analyses stored, the alerts and suppressions counted and the segment set.
       await audit.record(trx, [...journeyAuditEvents(audit, input, signals, fresh, created, suppressions, counted), ...judged.events, ...(begun?.events ?? [])]);
     });

@@ -5,7 +5,8 @@
 // actor, action, subject, data), so altering, removing, inserting or reordering a row breaks the
 // chain from there on. Writers take one transaction-scoped advisory lock, read the last row and
 // append after it: the chain stays linear across API replicas and workers, and the rows commit (or
-// roll back) with the action they record.
+// roll back) with the action they record. Rows written inside a transaction do that at its COMMIT,
+// inside the database, so the lock is never held while a transaction waits on its client.
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Db } from '.';
@@ -95,11 +96,15 @@ function assertNoPersonalKeys(value: unknown, path: string): void {
 const isTransaction = (db: Db | Knex.Transaction): db is Knex.Transaction => (db as Knex.Transaction).isTransaction === true;
 
 /**
- * Appends rows in order, inside the caller's transaction when given one (call it last in that
- * transaction: the lock is held until it commits).
+ * Appends rows in order. Inside the caller's transaction they join the chain when it commits (a
+ * deferred trigger, migration 20261208000300_audit_at_commit: the writers' lock is taken and released
+ * inside the database) and nothing is returned; on their own they are appended at once, in a
+ * transaction of their own, and come back with their ids and hashes.
  */
-export async function appendAudit(db: Db | Knex.Transaction, entries: AuditEntry[]): Promise<AuditRow[]> {
-  if (entries.length === 0) return [];
+export async function appendAudit(trx: Knex.Transaction, entries: AuditEntry[]): Promise<void>;
+export async function appendAudit(db: Db, entries: AuditEntry[]): Promise<AuditRow[]>;
+export async function appendAudit(db: Db | Knex.Transaction, entries: AuditEntry[]): Promise<AuditRow[] | void> {
+  if (entries.length === 0) return isTransaction(db) ? undefined : [];
   for (const e of entries) assertNoPersonalKeys(e.data, '');
   // The time of writing, taken before the lock (rows from different processes were never ordered by their clocks).
   const at = new Date().toISOString();
@@ -108,25 +113,26 @@ export async function appendAudit(db: Db | Knex.Transaction, entries: AuditEntry
     const data = JSON.parse(JSON.stringify(e.data ?? {})) as Record<string, unknown>;
     return { at, actor: e.actor, action: e.action, subject: e.subject, data, body: auditBody({ at, actor: e.actor, action: e.action, subject: e.subject, data }) };
   });
-  const run = async (trx: Knex.Transaction): Promise<AuditRow[]> => {
-    // Lock, last row, hash chain and insert in one round trip (migration 20261208000100_audit_append).
-    const { rows: chained } = await trx.raw<{ rows: { id: string; prev_hash: string; hash: string }[] }>(
-      'SELECT id, prev_hash, hash FROM audit_append(?, ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[], ?::text[])',
-      [
-        AUDIT_LOCK,
-        rows.map((r) => r.at),
-        rows.map((r) => r.actor),
-        rows.map((r) => r.action),
-        // A null subject is NULL in the array (node-postgres writes the literal).
-        rows.map((r) => r.subject) as unknown as Knex.Value,
-        rows.map((r) => JSON.stringify(r.data)),
-        rows.map((r) => r.body[0]),
-        rows.map((r) => r.body[1]),
-      ],
-    );
-    return rows.map(({ body: _, ...r }, i) => ({ ...r, id: Number(chained[i].id), prevHash: chained[i].prev_hash, hash: chained[i].hash }));
-  };
-  return isTransaction(db) ? run(db) : db.transaction(run);
+  if (isTransaction(db)) {
+    await db('audit_pending').insert(rows.map((r) => ({ at: r.at, actor: r.actor, action: r.action, subject: r.subject, data: JSON.stringify(r.data), head: r.body[0], tail: r.body[1] })));
+    return;
+  }
+  // Lock, last row, hash chain and insert in one round trip (migration 20261208000100_audit_append).
+  const { rows: chained } = await db.raw<{ rows: { id: string; prev_hash: string; hash: string }[] }>(
+    'SELECT id, prev_hash, hash FROM audit_append(?, ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::jsonb[], ?::text[], ?::text[])',
+    [
+      AUDIT_LOCK,
+      rows.map((r) => r.at),
+      rows.map((r) => r.actor),
+      rows.map((r) => r.action),
+      // A null subject is NULL in the array (node-postgres writes the literal).
+      rows.map((r) => r.subject) as unknown as Knex.Value,
+      rows.map((r) => JSON.stringify(r.data)),
+      rows.map((r) => r.body[0]),
+      rows.map((r) => r.body[1]),
+    ],
+  );
+  return rows.map(({ body: _, ...r }, i) => ({ ...r, id: Number(chained[i].id), prevHash: chained[i].prev_hash, hash: chained[i].hash }));
 }
 
 /** An audit event about a customer, before pseudonymisation. */
@@ -154,11 +160,12 @@ export class AuditTrail {
     return referenceOf(this.secret, 's', signalId);
   }
 
-  record(db: Db | Knex.Transaction, events: AuditEvent[]): Promise<AuditRow[]> {
-    return appendAudit(
-      db,
-      events.map((e) => ({ actor: e.actor, action: e.action, subject: e.customerId ? this.subjectOf(e.customerId) : null, data: e.data ?? {} })),
-    );
+  /** Inside a transaction: chained when it commits; on its own: appended at once, the rows returned. */
+  record(trx: Knex.Transaction, events: AuditEvent[]): Promise<void>;
+  record(db: Db, events: AuditEvent[]): Promise<AuditRow[]>;
+  record(db: Db | Knex.Transaction, events: AuditEvent[]): Promise<AuditRow[] | void> {
+    const entries = events.map((e) => ({ actor: e.actor, action: e.action, subject: e.customerId ? this.subjectOf(e.customerId) : null, data: e.data ?? {} }));
+    return isTransaction(db) ? appendAudit(db, entries) : appendAudit(db, entries);
   }
 }
 

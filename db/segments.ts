@@ -66,7 +66,7 @@ async function featuresOf(db: Conn, customerId: string): Promise<{ f: SegmentFea
 /**
  * Judges the customer against the current criteria and stores the result. A change (of segment or
  * of criteria version) comes back as an audit event with the features that decided it, for the
- * caller to record with its own events: the audit lock is then taken once, last in the transaction.
+ * caller to record with its own events, in one append.
  */
 export async function evaluateSegment(db: Conn, customerId: string): Promise<{ segment: string; changed: boolean; events: AuditEvent[] }> {
   const { f, score, current } = await featuresOf(db, customerId);

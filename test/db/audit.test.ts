@@ -73,6 +73,25 @@ describe('audit trail: hash chain', function () {
     expect(r, JSON.stringify(r.problem)).to.include({ ok: true, rows: 4 });
   });
 
+  it('rows written in a transaction join the chain when it commits, so an open transaction holds up no other writer', async () => {
+    const trx = await db.transaction();
+    await appendAudit(trx, [entry(1), entry(2)]);
+    expect(await db('audit_log').count({ n: '*' }).first(), 'nothing chained before the commit').to.deep.equal({ n: 0 });
+    // Another writer, and concurrent transactions, append while this one is still open (they would
+    // wait for its commit if the lock were taken at the append).
+    const [alone] = await appendAudit(db, [entry(3)]);
+    expect(alone.id).to.equal(1);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => db.transaction((t) => appendAudit(t, [entry(10 + i), entry(20 + i)]))));
+    await trx.commit();
+    const rows = await db('audit_log').orderBy('id');
+    expect(rows.map((x) => Number(x.id))).to.deep.equal(Array.from({ length: 23 }, (_, i) => i + 1));
+    // A transaction's rows stay together and in the order written.
+    expect(rows.slice(21).map((x) => x.data.score)).to.deep.equal([0.01, 0.02]);
+    for (let i = 1; i < 21; i += 2) expect(rows[i + 1].data.score - rows[i].data.score).to.be.closeTo(0.1, 1e-9);
+    expect(await db('audit_pending').count({ n: '*' }).first(), 'nothing left pending').to.deep.equal({ n: 0 });
+    expect(await verifyAuditChain(db)).to.include({ ok: true, rows: 23 });
+  });
+
   it('a rolled-back append leaves no gap: the next writer takes the same id', async () => {
     await appendAudit(db, [entry(1)]);
     await db
