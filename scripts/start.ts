@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { announceFirstAdminKey } from '../api/first-key';
 import { assertDeployable, loadConfig, temporalConnectionOptions } from '../config';
 import { createDb, migrate } from '../db';
-import { startEmbeddedPostgres } from '../db/embedded';
+import { startEmbeddedPostgres, vacuumEmbeddedPeriodically } from '../db/embedded';
 import { createWorker } from '../worker/create';
 import { createIntegrations, describeIntegrations } from '../integrations';
 import { ensureSearchAttributes } from '../worker/search-attributes';
@@ -76,6 +76,10 @@ async function run() {
     const db = countStatements(createDb(databaseUrl, { pool }));
     cleanup.push(() => db.destroy());
     await migrate(db);
+    if (!config.databaseUrl) {
+      const stopVacuum = vacuumEmbeddedPeriodically(db, (err) => log.warn({ err }, 'embedded Postgres: VACUUM audit_pending failed'));
+      cleanup.push(async () => stopVacuum());
+    }
     // Outside the embedded default, secrets must come from the environment; on it, a survey secret of
     // this data folder's own stands in for a missing SURVEY_SECRET (never the public development value).
     const embedded = !config.temporal.address || !config.databaseUrl;

@@ -67,10 +67,12 @@ describe('audit trail: hash chain', function () {
     });
     const [after] = await appendAudit(db, [entry(4)]);
     expect(after.id).to.equal(4);
+    // And inside a transaction (chained at its commit), with the odd data again.
+    await db.transaction((trx) => appendAudit(trx, odd));
     const stored = await db('audit_log').orderBy('id');
-    stored.slice(0, 2).forEach((r, i) => expect(r.data, 'the data as given').to.deep.equal(odd[i].data));
+    [0, 1, 4, 5].forEach((at, i) => expect(stored[at].data, 'the data as given').to.deep.equal(odd[i % 2].data));
     const r = await verifyAuditChain(db);
-    expect(r, JSON.stringify(r.problem)).to.include({ ok: true, rows: 4 });
+    expect(r, JSON.stringify(r.problem)).to.include({ ok: true, rows: 6 });
   });
 
   it('rows written in a transaction join the chain when it commits, so an open transaction holds up no other writer', async () => {

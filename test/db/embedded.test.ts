@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createDb, migrate } from '../../db';
-import { startEmbeddedPostgres } from '../../db/embedded';
+import { startEmbeddedPostgres, vacuumEmbeddedPeriodically } from '../../db/embedded';
+import { appendAudit, verifyAuditChain } from '../../db/audit';
 import { getSignal, recordSignals } from '../../db/signals';
 import { changeAlertStatus, insertAlerts } from '../../db/alerts';
 import { RECOMMENDED_ACTIONS } from '../../domain/actions';
@@ -65,6 +66,33 @@ describe('embedded Postgres (PGlite behind a wire socket)', () => {
       expect(found?.signal.location).to.deep.equal({ lat: 52.5, lon: 13.4 });
       expect((await db('alerts').first()).status).to.equal('acknowledged');
     } finally {
+      await db.destroy();
+      await pg.stop();
+    }
+  });
+  it('chains audit rows at commit as the server does, and its vacuum keeps the rows waiting for a commit from piling up', async function () {
+    this.timeout(120_000);
+    const pg = await startEmbeddedPostgres({});
+    const db = createDb(pg.url, { pool: 1 });
+    const stop = vacuumEmbeddedPeriodically(db, (err) => {
+      throw err;
+    }, 50);
+    try {
+      await migrate(db);
+      const entry = (i: number) => ({ actor: 'system', action: 'signal.scored' as const, subject: 'p_emb', data: { score: i / 1000, tier: 'low' } });
+      const round = async (from: number) => {
+        for (let i = from; i < from + 400; i++) await db.transaction((trx) => appendAudit(trx, [entry(i), entry(i + 1)]));
+        await new Promise((r) => setTimeout(r, 200));
+        return Number((await db.raw("SELECT pg_relation_size('audit_pending') AS n")).rows[0].n);
+      };
+      const first = await round(0);
+      const later = [await round(1000), await round(2000)];
+      // Without the vacuum each round adds its dead rows to the table (checked: this fails then).
+      expect(later, `audit_pending after rounds of 400 transactions (first ${first} bytes)`).to.satisfy((sizes: number[]) => sizes.every((n) => n <= first));
+      expect(await db('audit_pending').count({ n: '*' }).first()).to.deep.equal({ n: 0 });
+      expect(await verifyAuditChain(db)).to.include({ ok: true, rows: 2400 });
+    } finally {
+      stop();
       await db.destroy();
       await pg.stop();
     }
