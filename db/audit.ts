@@ -165,7 +165,7 @@ export class AuditTrail {
   record(db: Db, events: AuditEvent[]): Promise<AuditRow[]>;
   record(db: Db | Knex.Transaction, events: AuditEvent[]): Promise<AuditRow[] | void> {
     const entries = events.map((e) => ({ actor: e.actor, action: e.action, subject: e.customerId ? this.subjectOf(e.customerId) : null, data: e.data ?? {} }));
-    return isTransaction(db) ? appendAudit(db, entries) : appendAudit(db, entries);
+    return isTransaction(db) ? appendAudit(db, entries) : appendAudit(db, entries); // (narrowed for the overloads)
   }
 }
 
