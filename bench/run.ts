@@ -358,6 +358,8 @@ async function main() {
       return { total, seen: latencies.length, failed, p50: pct(latencies, 50), p95: pct(latencies, 95), p99: pct(latencies, 99) };
     };
     const halfRate = Math.max(1, Math.floor(singleCapacity / 2));
+    /** Threats whose alert was seen, of those sent, per repetition (and requests that failed, if any). */
+    const seenOf = (runs: Awaited<ReturnType<typeof offer>>[]) => runs.map((l) => `${l.seen}/${l.total}${l.failed ? ` (${l.failed} requests failed)` : ''}`).join(', ');
     const light: Awaited<ReturnType<typeof offer>>[] = [];
     const half: Awaited<ReturnType<typeof offer>>[] = [];
     const halfShaped: Awaited<ReturnType<typeof offer>>[] = [];
@@ -482,9 +484,9 @@ async function main() {
       [`end to end, single-request path (POST /v1/signals, ${SINGLE_CONCURRENCY} in flight → analysed)`, `${fmt(singleCapacity)} signals/s${spread(of((r) => r.single))}`],
       ['**ratio single-request path / bare Temporal**', `**${fmt(median(of((r) => r.single / r.bare)), 2)}**${spread(of((r) => r.single / r.bare), 2)}`],
       ['accepted (202) rate, batch path / single-request path', `${fmt(median(of((r) => r.batchAccept)))} / ${fmt(median(of((r) => r.singleAccept)))} signals/s`],
-      ['signal → legal_threat alert at 10/s (new customers): p50 / p95 / p99', `${fmt(median(light.map((l) => l.p50)))} / ${fmt(median(light.map((l) => l.p95)))} / ${fmt(median(light.map((l) => l.p99)))} ms (seen ${light.map((l) => `${l.seen}/${l.total}${l.failed ? ` (${l.failed} requests failed)` : ''}`).join(', ')})`],
-      [`signal → legal_threat alert at ${halfRate}/s (half the single-request capacity), one signal each to a customer of the throughput run: p50 / p95 / p99`, `${fmt(median(half.map((l) => l.p50)))} / ${fmt(median(half.map((l) => l.p95)))} / ${fmt(median(half.map((l) => l.p99)))} ms (p99 per run: ${half.map((l) => fmt(l.p99)).join(', ')}; seen ${half.map((l) => `${l.seen}/${l.total}${l.failed ? ` (${l.failed} requests failed)` : ''}`).join(', ')})`],
-      [`signal → legal_threat alert at ${halfRate}/s, 5 signals per new customer as in the capacity run (every 5th a threat): p50 / p95 / p99`, `${fmt(median(halfShaped.map((l) => l.p50)))} / ${fmt(median(halfShaped.map((l) => l.p95)))} / ${fmt(median(halfShaped.map((l) => l.p99)))} ms (p99 per run: ${halfShaped.map((l) => fmt(l.p99)).join(', ')}; seen ${halfShaped.map((l) => `${l.seen}/${l.total}${l.failed ? ` (${l.failed} requests failed)` : ''}`).join(', ')})`],
+      ['signal → legal_threat alert at 10/s (new customers): p50 / p95 / p99', `${fmt(median(light.map((l) => l.p50)))} / ${fmt(median(light.map((l) => l.p95)))} / ${fmt(median(light.map((l) => l.p99)))} ms (seen ${seenOf(light)})`],
+      [`signal → legal_threat alert at ${halfRate}/s (half the single-request capacity), one signal each to a customer of the throughput run: p50 / p95 / p99`, `${fmt(median(half.map((l) => l.p50)))} / ${fmt(median(half.map((l) => l.p95)))} / ${fmt(median(half.map((l) => l.p99)))} ms (p99 per run: ${half.map((l) => fmt(l.p99)).join(', ')}; seen ${seenOf(half)})`],
+      [`signal → legal_threat alert at ${halfRate}/s, 5 signals per new customer as in the capacity run (every 5th a threat): p50 / p95 / p99`, `${fmt(median(halfShaped.map((l) => l.p50)))} / ${fmt(median(halfShaped.map((l) => l.p95)))} / ${fmt(median(halfShaped.map((l) => l.p99)))} ms (p99 per run: ${halfShaped.map((l) => fmt(l.p99)).join(', ')}; seen ${seenOf(halfShaped)})`],
       [`5th signal → geo_concentration alert (${GEO_ROUNDS} rounds): p50 / max`, `${fmt(median(geoLatencies))} / ${fmt(Math.max(...geoLatencies))} ms`],
       [`Temporal history events per signal (${SIGNALS_PER_CUSTOMER} signals per journey), batch / single-request path`, `${fmt(median(of((r) => r.events.batch)), 2)} / ${fmt(median(of((r) => r.events.single)), 2)}`],
       ['database statements per signal (API + worker), batch / single-request path', `${fmt(median(of((r) => r.statements.batch)), 2)} / ${fmt(median(of((r) => r.statements.single)), 2)}`],
