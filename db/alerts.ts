@@ -97,7 +97,9 @@ export async function insertAlerts(db: Db, alerts: NewAlert[]): Promise<Alert[]>
 /**
  * Counts suppressed repeats, each on the customer's most recent alert of its type, in one statement.
  * Returns, per suppression in order, the alert it was counted on now, or null (no such alert, or
- * counted already by an earlier attempt: a retried activity must not count twice).
+ * counted already by an earlier attempt: a retried activity must not count twice). Once per alert
+ * and signal is the unique index alert_events_suppressed_once: an earlier attempt's event makes the
+ * insert skip the row, an index probe whatever the table's statistics.
  */
 export async function countSuppressions(db: Db, customerId: string, suppressions: { type: AlertType; signalId: string }[]): Promise<(string | null)[]> {
   if (suppressions.length === 0) return [];
@@ -105,15 +107,16 @@ export async function countSuppressions(db: Db, customerId: string, suppressions
     `WITH s AS (SELECT * FROM unnest(?::int[], ?::text[], ?::text[]) AS s(ord, type, signal_id)),
      target AS (
        SELECT s.ord, s.signal_id, a.id AS alert_id FROM s
-         JOIN LATERAL (SELECT id FROM alerts WHERE customer_id = ? AND type = s.type ORDER BY created_at DESC LIMIT 1) a ON true
-        WHERE NOT EXISTS (SELECT 1 FROM alert_events e WHERE e.alert_id = a.id AND e.action = 'suppressed' AND e.data->>'signalId' = s.signal_id)),
+         JOIN LATERAL (SELECT id FROM alerts WHERE customer_id = ? AND type = s.type ORDER BY created_at DESC LIMIT 1) a ON true),
      events AS (
        INSERT INTO alert_events (alert_id, action, actor, data)
-       SELECT alert_id, 'suppressed', 'system', jsonb_build_object('signalId', signal_id) FROM target ORDER BY ord),
+       SELECT alert_id, 'suppressed', 'system', jsonb_build_object('signalId', signal_id) FROM target ORDER BY ord
+       ON CONFLICT (alert_id, (data->>'signalId')) WHERE action = 'suppressed' DO NOTHING
+       RETURNING alert_id, data->>'signalId' AS signal_id),
      counts AS (
        UPDATE alerts SET suppressed_count = suppressed_count + t.n
-         FROM (SELECT alert_id, count(*)::int AS n FROM target GROUP BY alert_id) t WHERE alerts.id = t.alert_id)
-     SELECT ord, alert_id FROM target`,
+         FROM (SELECT alert_id, count(*)::int AS n FROM events GROUP BY alert_id) t WHERE alerts.id = t.alert_id)
+     SELECT t.ord, t.alert_id FROM target t JOIN events e ON e.alert_id = t.alert_id AND e.signal_id = t.signal_id`,
     [suppressions.map((_, i) => i), suppressions.map((x) => x.type), suppressions.map((x) => x.signalId), customerId],
   );
   const counted: (string | null)[] = suppressions.map(() => null);

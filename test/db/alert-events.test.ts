@@ -1,5 +1,6 @@
 // The API's alert stream wakes on Postgres notifications when alert events are added: one wake-up
-// per transaction, however many events it adds (migration 20261208000200).
+// per transaction, however many events it adds (migration 20261208000200). And a suppressed repeat
+// is counted once per alert and signal, whoever counts it (migration 20261209000100).
 import { expect } from 'chai';
 import pg from 'pg';
 import { createDb, migrate, type Db } from '../../db';
@@ -17,7 +18,7 @@ describe('alert events: notifications for the stream feed', function () {
   before(async () => {
     const scratch = await createTestDatabase();
     drop = scratch.drop;
-    db = createDb(scratch.url, { pool: 2 });
+    db = createDb(scratch.url, { pool: 3 });
     await migrate(db);
     listener = new pg.Client({ connectionString: scratch.url });
     await listener.connect();
@@ -57,5 +58,33 @@ describe('alert events: notifications for the stream feed', function () {
     // Counted already (a retried batch): the statement adds no event.
     expect(await countSuppressions(db, 'c-notify', [{ type: 'churn_signal', signalId: 's-2' }])).to.deep.equal([null]);
     expect(await delivered(), 'no event added: no wake-up').to.deep.equal([]);
+  });
+
+  it('counts a suppressed repeat once when two attempts count it at the same time', async () => {
+    const [alert] = await insertAlerts(db, [
+      {
+        id: '7a1e2d3c-4b5a-4c6d-8e7f-9a0b1c2d3e4f',
+        type: 'legal_threat',
+        severity: 'critical',
+        customerId: 'c-twice',
+        key: 'legal_threat',
+        dedupId: 'legal_threat/c-twice/s-1',
+        workflowId: null,
+        recommendedAction: RECOMMENDED_ACTIONS.legal_threat,
+        evidence: { signalIds: ['s-1'] },
+        metadata: {},
+      },
+    ]);
+    const repeat = [{ type: 'legal_threat' as const, signalId: 's-2' }];
+    // The first attempt has counted but not committed when the second counts the same repeat: the
+    // second cannot see the first's event, and must still not count it again.
+    const first = await db.transaction();
+    expect(await countSuppressions(first, 'c-twice', repeat)).to.deep.equal([alert.id]);
+    const second = db.transaction(async (trx) => countSuppressions(trx, 'c-twice', repeat));
+    await new Promise((r) => setTimeout(r, 300));
+    await first.commit();
+    expect(await second).to.deep.equal([null]);
+    expect(await db('alerts').where({ id: alert.id }).first('suppressed_count')).to.deep.equal({ suppressed_count: 1 });
+    expect(await db('alert_events').where({ alert_id: alert.id, action: 'suppressed' }).count({ n: '*' }).first()).to.deep.equal({ n: 1 });
   });
 });
