@@ -337,6 +337,7 @@ async function main() {
     const offer = async (label: string, rate: number, seconds: number, customerOf: (i: number) => string, legal = (_i: number) => true) => {
       latencies.length = 0;
       const count = Math.round(rate * seconds);
+      const cpu = cpuNow();
       let total = 0;
       let failed = 0;
       const start = performance.now();
@@ -355,7 +356,10 @@ async function main() {
       }
       await Promise.all(inflight);
       for (let i = 0; i < 300 && latencies.length < total; i++) await sleep(100);
-      return { total, seen: latencies.length, failed, p50: pct(latencies, 50), p95: pct(latencies, 95), p99: pct(latencies, 99) };
+      const after = cpuNow();
+      // CPU milliseconds per signal, by process, from the first request until the last alert was seen.
+      const cpuPerSignal = Object.fromEntries(Object.keys(cpu).map((k) => [k, ((after[k] - cpu[k]) * 1000) / count]));
+      return { total, seen: latencies.length, failed, p50: pct(latencies, 50), p95: pct(latencies, 95), p99: pct(latencies, 99), cpuPerSignal };
     };
     const halfRate = Math.max(1, Math.floor(singleCapacity / 2));
     /** Threats whose alert was seen, of those sent, per repetition (and requests that failed, if any). */
@@ -487,6 +491,10 @@ async function main() {
       ['signal → legal_threat alert at 10/s (new customers): p50 / p95 / p99', `${fmt(median(light.map((l) => l.p50)))} / ${fmt(median(light.map((l) => l.p95)))} / ${fmt(median(light.map((l) => l.p99)))} ms (seen ${seenOf(light)})`],
       [`signal → legal_threat alert at ${halfRate}/s (half the single-request capacity), one signal each to a customer of the throughput run: p50 / p95 / p99`, `${fmt(median(half.map((l) => l.p50)))} / ${fmt(median(half.map((l) => l.p95)))} / ${fmt(median(half.map((l) => l.p99)))} ms (p99 per run: ${half.map((l) => fmt(l.p99)).join(', ')}; seen ${seenOf(half)})`],
       [`signal → legal_threat alert at ${halfRate}/s, 5 signals per new customer as in the capacity run (every 5th a threat): p50 / p95 / p99`, `${fmt(median(halfShaped.map((l) => l.p50)))} / ${fmt(median(halfShaped.map((l) => l.p95)))} / ${fmt(median(halfShaped.map((l) => l.p99)))} ms (p99 per run: ${halfShaped.map((l) => fmt(l.p99)).join(', ')}; seen ${seenOf(halfShaped)})`],
+      [
+        `CPU milliseconds per signal at ${halfRate}/s, by process: one signal per journey activation / 5 signals per new customer`,
+        Object.keys(processes).map((k) => `${k} ${fmt(median(half.map((l) => l.cpuPerSignal[k])), 1)} / ${fmt(median(halfShaped.map((l) => l.cpuPerSignal[k])), 1)}`).join(', '),
+      ],
       [`5th signal → geo_concentration alert (${GEO_ROUNDS} rounds): p50 / max`, `${fmt(median(geoLatencies))} / ${fmt(Math.max(...geoLatencies))} ms`],
       [`Temporal history events per signal (${SIGNALS_PER_CUSTOMER} signals per journey), batch / single-request path`, `${fmt(median(of((r) => r.events.batch)), 2)} / ${fmt(median(of((r) => r.events.single)), 2)}`],
       ['database statements per signal (API + worker), batch / single-request path', `${fmt(median(of((r) => r.statements.batch)), 2)} / ${fmt(median(of((r) => r.statements.single)), 2)}`],
