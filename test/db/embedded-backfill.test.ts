@@ -30,6 +30,8 @@ const DAYS = 5;
 const LEGAL_DE = 'Wenn das nicht geklärt wird, schalte ich meinen Anwalt ein.';
 const LEGAL_EN = 'I will sue you, my lawyer is already informed.';
 const CALM = ['Die Lieferung kam pünktlich, danke!', 'Great app, works fine.'];
+/** The customer whose legal threat comes twice. */
+const REPEATER = 61;
 
 describe('embedded Postgres: a five-day backfill the way `npm start` runs it', function () {
   this.timeout(240_000);
@@ -131,6 +133,8 @@ describe('embedded Postgres: a five-day backfill the way `npm start` runs it', f
       const id = `bf-${run}-${k}`;
       const occurredAt = new Date(start + k * step).toISOString();
       if (n === 4 && threats.has(c)) return { id, customerId: customerId(c), type: 'feedback', channel: 'email', text: threats.get(c), occurredAt };
+      // A repeat half a day later, inside the cooldown: suppressed and counted on the first one's alert.
+      if (n === 5 && c === REPEATER) return { id, customerId: customerId(c), type: 'feedback', channel: 'email', text: LEGAL_EN, occurredAt };
       if (k % 3 === 0) return { id, customerId: customerId(c), type: 'login', channel: 'app', occurredAt };
       return { id, customerId: customerId(c), type: 'feedback', channel: 'app', text: CALM[k % 2], language: k % 2 ? 'en' : 'de', occurredAt };
     });
@@ -169,6 +173,9 @@ describe('embedded Postgres: a five-day backfill the way `npm start` runs it', f
     expect(legal.map((r) => r.customer_id).sort()).to.deep.equal([...threats.keys()].map(customerId).sort());
     const doubled = await db('alerts').groupBy('type', 'customer_id', 'key').havingRaw('count(*) > 1').select('type', 'customer_id');
     expect(doubled, 'alerts raised twice').to.deep.equal([]);
+    const repeated = await db('alerts').where({ type: 'legal_threat', customer_id: customerId(REPEATER) }).first('id', 'suppressed_count');
+    expect(repeated?.suppressed_count, 'the repeated threat counted once on the open alert').to.equal(1);
+    expect(await db('alert_events').where({ alert_id: repeated!.id, action: 'suppressed' }).count({ n: '*' }).first()).to.deep.equal({ n: 1 });
 
     // The database still answers, on the pool and on a connection of its own.
     expect((await db.raw('select 1 as one')).rows[0].one).to.equal(1);
