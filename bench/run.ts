@@ -432,13 +432,19 @@ async function main() {
     const hotTotal = Math.round(HOT_RATE * HOT_SECONDS);
     const hotInflight: Promise<unknown>[] = [];
     let hotErrors = 0;
+    // Why requests were refused: status codes and error codes, with their counts.
+    const hotErrorKinds = new Map<string, number>();
+    const refused = (kind: string) => {
+      hotErrors++;
+      hotErrorKinds.set(kind, (hotErrorKinds.get(kind) ?? 0) + 1);
+    };
     for (let i = 0; i < hotTotal; i++) {
       const wait = hotStart + (i * 1000) / HOT_RATE - performance.now();
       if (wait > 0) await sleep(wait);
       hotInflight.push(
         post('/v1/signals', { customerId: hot, type: 'feedback', text: i % 2 ? TEXT : 'Thanks, the new plan works well', language: 'en' }).then(
-          (r) => void (r.status === 202 || hotErrors++),
-          () => void hotErrors++,
+          (r) => void (r.status === 202 || refused(`HTTP ${r.status}`)),
+          (err: NodeJS.ErrnoException) => refused(err.code ?? err.message),
         ),
       );
       if (i % 10 === 0) hotInflight.push(post('/v1/signals', { customerId: bystander(i), type: 'login' }).catch(() => undefined)); // shows as not analysed
@@ -529,7 +535,7 @@ async function main() {
         `hot customer: one id at ${HOT_RATE}/s for ${HOT_SECONDS} s, signal → analysed p50 / p99 per minute`,
         [...byMinute.entries()].sort((a, b) => a[0] - b[0]).map(([m, xs]) => `min ${m + 1}: ${fmt(pct(xs, 50))} / ${fmt(pct(xs, 99))} ms`).join('; '),
       ],
-      ['hot customer: processed / accepted, runs continued-as-new, terminated', `${fmt(hotProcessed)} / ${fmt(hotTotal - hotErrors)} (${hotErrors} refused), ${hotRuns.continued} continued-as-new, ${hotRuns.terminated} terminated, ${hotRuns.running} running`],
+      ['hot customer: processed / accepted, runs continued-as-new, terminated', `${fmt(hotProcessed)} / ${fmt(hotTotal - hotErrors)} (${hotErrors} refused${hotErrors ? `: ${[...hotErrorKinds].map(([k, n]) => `${k} ×${n}`).join(', ')}` : ''}), ${hotRuns.continued} continued-as-new, ${hotRuns.terminated} terminated, ${hotRuns.running} running`],
       [
         `beside it, other customers at ${fmt(HOT_RATE / 10)}/s: signal → analysed p50 / p99 / max`,
         `${fmt(pct(bystanderMs, 50))} / ${fmt(pct(bystanderMs, 99))} / ${fmt(Math.max(...bystanderMs))} ms (${bystanderMs.length} of ${Math.ceil(hotTotal / 10)} analysed)`,
