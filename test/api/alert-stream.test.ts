@@ -1,6 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { insertAlerts } from '../../db/alerts';
+import { RECOMMENDED_ACTIONS } from '../../domain/actions';
 import { createKey, eventually, h, startApi, uniqueCustomer, waitProcessed } from '../harness';
 
 interface SseEvent {
@@ -92,6 +95,35 @@ describe('GET /v1/alerts/stream (server-sent events)', () => {
     await eventually(async () => resumed.events.length >= 2, 10_000, 'replayed events');
     expect(resumed.events.map((e) => e.event)).to.deep.equal(['alert.acknowledged', 'alert.resolved']);
     resumed.close();
+  });
+
+  it('pushes an alert whose transaction committed after a later one (event ids are taken before commit)', async () => {
+    const customerId = uniqueCustomer();
+    const stream = openStream(`${base}/v1/alerts/stream?customerId=${customerId}`);
+    await eventually(async () => api.feed.size > 0, 5000, 'subscription');
+    const alert = (n: number) => ({
+      id: randomUUID(),
+      type: 'churn_signal' as const,
+      severity: 'high' as const,
+      customerId,
+      key: `churn_signal-${n}`,
+      dedupId: `churn_signal/${customerId}/s-${n}`,
+      workflowId: null,
+      recommendedAction: RECOMMENDED_ACTIONS.churn_signal,
+      evidence: { signalIds: [`s-${n}`] },
+      metadata: {},
+    });
+    // The first alert's event takes its id, then waits; the second takes a higher id and commits first.
+    const slow = await h().db.transaction();
+    const [first] = await insertAlerts(slow, [alert(1)]);
+    const [second] = await insertAlerts(h().db, [alert(2)]);
+    await eventually(async () => stream.events.some((e) => e.data.alert.id === second.id), 10_000, 'the later alert');
+    await slow.commit();
+    const late = await eventually(async () => stream.events.find((e) => e.data.alert.id === first.id), 10_000, 'the alert committed late');
+    expect(late.event).to.equal('alert.created');
+    expect(late.data.alert).to.include({ customerId, type: 'churn_signal', status: 'active' });
+    expect(Number(late.id)).to.be.lessThan(Number(stream.events.find((e) => e.data.alert.id === second.id)!.id));
+    stream.close();
   });
 
   it('refuses a bad filter or Last-Event-ID with 400', async () => {
