@@ -65,14 +65,20 @@ export function createWindowActivities({ db }: { db: Db }) {
     async evaluateWindows({ thresholds: t, cooldowns: initial, batchSize }: EvaluateWindowsInput): Promise<EvaluateWindowsResult> {
       let fired: Alert[] = [];
       const result = await db.transaction(async (trx) => {
-        const rows = await trx('signals as s')
-          .join('analyses as a', 'a.signal_id', 's.id')
-          .where('s.windowed', false)
-          .orderBy('s.occurred_at')
-          .limit(batchSize)
-          .forUpdate('s')
-          .skipLocked()
-          .select('a.signal_id', 'a.sentiment', 'a.label', 'a.root_cause', 'a.upstream_fields', 's.occurred_at', 's.location', 's.type', 's.text');
+        // Oldest first from the index of signals not yet folded in, each analysis looked up by key
+        // (OFFSET 0 keeps the planner from making the look-up a join of its choosing): while the
+        // tables' statistics lagged their growth, it hashed every analysis instead, 9.5 ms a claim
+        // in the bench against 0.5 ms (13.5 against 0.5 ms for 100 of 30,600 signals, never analysed).
+        const { rows } = await trx.raw(
+          `SELECT a.signal_id, a.sentiment, a.label, a.root_cause, a.upstream_fields, s.occurred_at, s.location, s.type, s.text
+             FROM signals s
+             CROSS JOIN LATERAL (SELECT signal_id, sentiment, label, root_cause, upstream_fields FROM analyses WHERE analyses.signal_id = s.id OFFSET 0) a
+            WHERE NOT s.windowed
+            ORDER BY s.occurred_at
+            LIMIT ?
+              FOR UPDATE OF s SKIP LOCKED`,
+          [batchSize],
+        );
 
         const claimed: Claimed[] = rows.map((r: Record<string, any>) => ({
           signalId: r.signal_id,
