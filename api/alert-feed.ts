@@ -150,15 +150,15 @@ export class AlertFeed {
   }
 
   /**
-   * The events `where` picks, each with its alert. The alert is looked up by primary key per event
+   * The events `pick` selects (the clauses after WHERE), each with its alert. The alert is looked up by primary key per event
    * (the OFFSET 0 keeps the planner from turning the lookup into a join of its choosing): a wake-up
    * reads a handful of events, and with statistics that lag a fast-growing table the planner chose a
    * hash join over every alert instead, 10–17 ms a wake-up (auto_explain, bench 2026-12-03).
    */
-  private async events(where: string, bindings: unknown[]): Promise<AlertEvent[]> {
+  private async events(pick: string, bindings: unknown[]): Promise<AlertEvent[]> {
     const { rows } = await this.deps.db.raw(
       `SELECT a.*, e.id AS event_id, e.action AS event_action, e.actor AS event_actor, e.note AS event_note, e.at AS event_at
-         FROM (SELECT * FROM alert_events WHERE ${where}) e
+         FROM (SELECT * FROM alert_events WHERE ${pick}) e
          CROSS JOIN LATERAL (SELECT * FROM alerts WHERE alerts.id = e.alert_id OFFSET 0) a
         ORDER BY e.id`,
       bindings as any[],
