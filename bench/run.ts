@@ -222,38 +222,49 @@ async function main() {
       sinks: { counter: { received: { fn: () => void received++, callDuringReplay: false } } },
     });
     const bareRun = bare.run();
+    /** The three paths as the repetitions drive them: `n` signals, 5 per customer `${name}-<k>`. */
+    const customerOf = (name: string, i: number) => `${name}-${Math.floor(i / SIGNALS_PER_CUSTOMER)}`;
+    const feedback = (name: string, i: number) => ({ customerId: customerOf(name, i), type: 'feedback', text: TEXT, language: 'en' });
+    // Bare Temporal: one signalWithStart per signal into a workflow that only counts (what a team
+    // writing this by hand would do per event).
+    const sendBare = (name: string, n: number) =>
+      pool(
+        Array.from({ length: n }, (_, i) => customerOf(name, i)),
+        SINGLE_CONCURRENCY,
+        async (workflowId) => void (await client.workflow.signalWithStart('countingWorkflow', { workflowId, taskQueue: 'bench-bare', signal: count, signalArgs: [] })),
+      );
+    // Batch path: 500 signals per request.
+    const sendBatch = async (name: string, n: number) => {
+      for (let i = 0; i < n; i += 500) {
+        const r = await post('/v1/signals/batch', { signals: Array.from({ length: Math.min(500, n - i) }, (_, k) => feedback(name, i + k)) });
+        if (r.status !== 202) throw new Error(`batch ingest: ${r.status}`);
+      }
+    };
+    // Single-request path: one POST /v1/signals per signal, SINGLE_CONCURRENCY in flight.
+    const sendSingle = (name: string, n: number) =>
+      pool(
+        Array.from({ length: n }, (_, i) => i),
+        SINGLE_CONCURRENCY,
+        async (i) => {
+          const r = await post('/v1/signals', feedback(name, i));
+          if (r.status !== 202) throw new Error(`single ingest: ${r.status}`);
+        },
+      );
     // Warm-up: BENCH_WARMUP signals through each of the three paths, as the repetitions send them.
     // The first journeys pay for bundles, caches and connections, and each process's code runs cold
     // until V8 has compiled it: with 200 signals of warm-up, the first repetition's ratios read
     // 0.74 / 0.69 and the next two 0.89 / 1.03 and 1.01 / 1.33 (2026-12-03 16:15).
-    await pool(
-      Array.from({ length: WARMUP }, (_, i) => `warm-bare-${Math.floor(i / SIGNALS_PER_CUSTOMER)}`),
-      SINGLE_CONCURRENCY,
-      async (workflowId) => void (await client.workflow.signalWithStart('countingWorkflow', { workflowId, taskQueue: 'bench-bare', signal: count, signalArgs: [] })),
-    );
+    await sendBare('warm-bare', WARMUP);
     while (received < WARMUP) await sleep(5);
     const warming = await analysed();
-    const warm = (path: string, i: number) => ({ customerId: `warm-${path}-${Math.floor(i / SIGNALS_PER_CUSTOMER)}`, type: 'feedback', text: TEXT, language: 'en' });
-    for (let i = 0; i < WARMUP; i += 500) {
-      const r = await post('/v1/signals/batch', { signals: Array.from({ length: Math.min(500, WARMUP - i) }, (_, k) => warm('batch', i + k)) });
-      if (r.status !== 202) throw new Error(`warm-up batch ingest: ${r.status}`);
-    }
-    await pool(
-      Array.from({ length: WARMUP }, (_, i) => i),
-      SINGLE_CONCURRENCY,
-      async (i) => {
-        const r = await post('/v1/signals', warm('single', i));
-        if (r.status !== 202) throw new Error(`warm-up single ingest: ${r.status}`);
-      },
-    );
+    await sendBatch('warm-batch', WARMUP);
+    await sendSingle('warm-single', WARMUP);
     await waitAnalysed(warming + 2 * WARMUP);
     log('warmed up');
     type Run = { bare: number; batchAccept: number; batch: number; singleAccept: number; single: number; events: { batch: number; single: number }; statements: { batch: number; single: number }; cpu: Record<Path, Record<string, number>>; steal: Record<Path, number> };
     const runs: Run[] = [];
     for (let rep = 0; rep < REPS; rep++) {
-      const customerOf = (path: string, i: number) => `${path}-${rep}-${Math.floor(i / SIGNALS_PER_CUSTOMER)}`;
-      // Bare Temporal: one signalWithStart per signal into a workflow that only counts (what a team
-      // writing this by hand would do per event).
+      const name = (p: Path) => `${p}-${rep}`;
       received = 0;
       let cpu = cpuNow();
       let machine = machineCpu();
@@ -262,27 +273,19 @@ async function main() {
         return Object.fromEntries(Object.keys(before).map((k) => [k, ((after[k] - before[k]) * 1000) / N]));
       };
       let t0 = performance.now();
-      await pool(
-        Array.from({ length: N }, (_, i) => customerOf('bare', i)),
-        SINGLE_CONCURRENCY,
-        async (workflowId) => void (await client.workflow.signalWithStart('countingWorkflow', { workflowId, taskQueue: 'bench-bare', signal: count, signalArgs: [] })),
-      );
+      await sendBare(name('bare'), N);
       while (received < N) await sleep(5);
       const bareRate = N / ((performance.now() - t0) / 1000);
       const bareCpu = perThousand(cpu);
       const bareSteal = stolenSince(machine);
 
-      // Batch path: 500 signals per request, accepted → analysed and the rules evaluated.
+      // Batch path: accepted → analysed and the rules evaluated.
       let before = await analysed();
       let stmts = await statements();
       cpu = cpuNow();
       machine = machineCpu();
-      const batchSignals = Array.from({ length: N }, (_, i) => ({ customerId: customerOf('batch', i), type: 'feedback', text: TEXT, language: 'en' }));
       t0 = performance.now();
-      for (let i = 0; i < N; i += 500) {
-        const r = await post('/v1/signals/batch', { signals: batchSignals.slice(i, i + 500) });
-        if (r.status !== 202) throw new Error(`batch ingest: ${r.status}`);
-      }
+      await sendBatch(name('batch'), N);
       const batchAccept = N / ((performance.now() - t0) / 1000);
       await waitAnalysed(before + N);
       const batchRate = N / ((performance.now() - t0) / 1000);
@@ -290,31 +293,24 @@ async function main() {
       const batchSteal = stolenSince(machine);
       const batchStatements = ((await statements()) - stmts) / N;
 
-      // Single-request path: one POST /v1/signals per signal, SINGLE_CONCURRENCY in flight.
+      // Single-request path.
       before = await analysed();
       stmts = await statements();
       cpu = cpuNow();
       machine = machineCpu();
       t0 = performance.now();
-      await pool(
-        Array.from({ length: N }, (_, i) => i),
-        SINGLE_CONCURRENCY,
-        async (i) => {
-          const r = await post('/v1/signals', { customerId: customerOf('single', i), type: 'feedback', text: TEXT, language: 'en' });
-          if (r.status !== 202) throw new Error(`single ingest: ${r.status}`);
-        },
-      );
+      await sendSingle(name('single'), N);
       const singleAccept = N / ((performance.now() - t0) / 1000);
       await waitAnalysed(before + N);
       const singleRate = N / ((performance.now() - t0) / 1000);
       const singleCpu = perThousand(cpu);
       const singleSteal = stolenSince(machine);
       const singleStatements = ((await statements()) - stmts) / N;
-      const customers = (p: string) => [...new Set(Array.from({ length: N }, (_, i) => customerOf(p, i)))];
+      const customers = (p: Path) => [...new Set(Array.from({ length: N }, (_, i) => customerOf(name(p), i)))];
       const events = { batch: (await eventsOf(customers('batch'))) / N, single: (await eventsOf(customers('single'))) / N };
       if (process.env.BENCH_SHOW_HISTORY) {
-        for (const p of ['batch', 'single']) {
-          const history = await client.workflow.getHandle(`customer-journey/${customerOf(p, 0)}`).fetchHistory();
+        for (const p of ['batch', 'single'] as const) {
+          const history = await client.workflow.getHandle(`customer-journey/${customerOf(name(p), 0)}`).fetchHistory();
           log(`${p} journey history: ${history.events?.map((e) => String(e.eventType).replace('EVENT_TYPE_', '')).join(', ')}`);
         }
       }
@@ -357,7 +353,7 @@ async function main() {
     })().catch(() => undefined);
     await sleep(500);
     /** Sends rate × seconds signals, a legal threat where `legal(i)` (the others plain feedback), and times the threats' alerts. */
-    const offer = async (label: string, rate: number, seconds: number, customerOf: (i: number) => string, legal = (_i: number) => true) => {
+    const offer = async (label: string, rate: number, seconds: number, customerFor: (i: number) => string, legal = (_i: number) => true) => {
       latencies.length = 0;
       const count = Math.round(rate * seconds);
       const cpu = cpuNow();
@@ -375,7 +371,7 @@ async function main() {
           total++;
         }
         // A request that fails is counted (its threat then is not seen), not fatal to the run.
-        inflight.push(post('/v1/signals', { id, customerId: customerOf(i), type: 'feedback', text: threat ? LEGAL : TEXT, language: 'en' }).then((r) => void (r.status === 202 || failed++), () => void failed++));
+        inflight.push(post('/v1/signals', { id, customerId: customerFor(i), type: 'feedback', text: threat ? LEGAL : TEXT, language: 'en' }).then((r) => void (r.status === 202 || failed++), () => void failed++));
       }
       await Promise.all(inflight);
       for (let i = 0; i < 300 && latencies.length < total; i++) await sleep(100);
