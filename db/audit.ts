@@ -103,6 +103,7 @@ const isTransaction = (db: Db | Knex.Transaction): db is Knex.Transaction => (db
  */
 export async function appendAudit(trx: Knex.Transaction, entries: AuditEntry[]): Promise<void>;
 export async function appendAudit(db: Db, entries: AuditEntry[]): Promise<AuditRow[]>;
+export async function appendAudit(db: Db | Knex.Transaction, entries: AuditEntry[]): Promise<AuditRow[] | void>;
 export async function appendAudit(db: Db | Knex.Transaction, entries: AuditEntry[]): Promise<AuditRow[] | void> {
   if (entries.length === 0) return isTransaction(db) ? undefined : [];
   for (const e of entries) assertNoPersonalKeys(e.data, '');
@@ -165,7 +166,7 @@ export class AuditTrail {
   record(db: Db, events: AuditEvent[]): Promise<AuditRow[]>;
   record(db: Db | Knex.Transaction, events: AuditEvent[]): Promise<AuditRow[] | void> {
     const entries = events.map((e) => ({ actor: e.actor, action: e.action, subject: e.customerId ? this.subjectOf(e.customerId) : null, data: e.data ?? {} }));
-    return isTransaction(db) ? appendAudit(db, entries) : appendAudit(db, entries); // (narrowed for the overloads)
+    return appendAudit(db, entries);
   }
 }
 
