@@ -396,6 +396,35 @@ async function main() {
       // threat per customer, so every one must raise its own alert).
       half.push(await offer(`lat-half-${rep}`, halfRate, LATENCY_SECONDS, (i) => `batch-${rep}-${i}`));
     }
+    // 2b. One signal per journey activation is its own capacity: many customers each sending now and
+    // then, so each signal reaches a journey the worker's cache no longer holds (replayed first).
+    // Measured like the single-request path (closed loop, SINGLE_CONCURRENCY in flight), each signal
+    // to another customer of that path's throughput run; then legal threats at half of it.
+    const perJourney: { rate: number; cpu: Record<string, number> }[] = [];
+    const earlierCustomers = Math.floor(N / SIGNALS_PER_CUSTOMER);
+    for (let rep = 0; rep < REPS; rep++) {
+      const before = await analysed();
+      const cpu = cpuNow();
+      const t0 = performance.now();
+      await pool(
+        Array.from({ length: earlierCustomers }, (_, k) => `single-${rep}-${k}`),
+        SINGLE_CONCURRENCY,
+        async (customerId) => {
+          const r = await post('/v1/signals', { customerId, type: 'feedback', text: TEXT, language: 'en' });
+          if (r.status !== 202) throw new Error(`one-per-journey ingest: ${r.status}`);
+        },
+      );
+      await waitAnalysed(before + earlierCustomers);
+      const rate = earlierCustomers / ((performance.now() - t0) / 1000);
+      const after = cpuNow();
+      perJourney.push({ rate, cpu: Object.fromEntries(Object.keys(cpu).map((k) => [k, ((after[k] - cpu[k]) * 1000) / earlierCustomers])) });
+    }
+    const perJourneyCapacity = median(perJourney.map((r) => r.rate));
+    const halfPerJourneyRate = Math.max(1, Math.floor(perJourneyCapacity / 2));
+    const halfPerJourney: Awaited<ReturnType<typeof offer>>[] = [];
+    // The repetitions above touched every journey of the throughput runs' single-request path since
+    // these: most are out of the cache again.
+    for (let rep = 0; rep < REPS; rep++) halfPerJourney.push(await offer(`lat-one-${rep}`, halfPerJourneyRate, LATENCY_SECONDS, (i) => `single-${rep}-${i % earlierCustomers}`));
     stream.abort();
     await streaming;
 
@@ -519,6 +548,15 @@ async function main() {
       [
         `CPU milliseconds per signal at ${halfRate}/s, by process: one signal per journey activation / 5 signals per new customer`,
         Object.keys(processes).map((k) => `${k} ${fmt(median(half.map((l) => l.cpuPerSignal[k])), 1)} / ${fmt(median(halfShaped.map((l) => l.cpuPerSignal[k])), 1)}`).join(', '),
+      ],
+      [
+        `end to end, one signal per journey activation (POST /v1/signals, ${SINGLE_CONCURRENCY} in flight, each to another customer of the single-request run → analysed)`,
+        `${fmt(perJourneyCapacity)} signals/s${spread(perJourney.map((r) => r.rate))}`,
+      ],
+      ['CPU milliseconds per signal, one signal per journey activation, by process', Object.keys(processes).map((k) => `${k} ${fmt(median(perJourney.map((r) => r.cpu[k])), 1)}`).join(', ')],
+      [
+        `signal → legal_threat alert at ${halfPerJourneyRate}/s (half that capacity), one signal per journey activation: p50 / p95 / p99`,
+        `${fmt(median(halfPerJourney.map((l) => l.p50)))} / ${fmt(median(halfPerJourney.map((l) => l.p95)))} / ${fmt(median(halfPerJourney.map((l) => l.p99)))} ms (p99 per run: ${halfPerJourney.map((l) => fmt(l.p99)).join(', ')}; seen ${seenOf(halfPerJourney)})`,
       ],
       [`5th signal → geo_concentration alert (${GEO_ROUNDS} rounds): p50 / max`, `${fmt(median(geoLatencies))} / ${fmt(Math.max(...geoLatencies))} ms`],
       [`Temporal history events per signal (${SIGNALS_PER_CUSTOMER} signals per journey), batch / single-request path`, `${fmt(median(of((r) => r.events.batch)), 2)} / ${fmt(median(of((r) => r.events.single)), 2)}`],
