@@ -189,6 +189,11 @@ async function main() {
     bench: (pid: number) => pid === process.pid,
   };
   const cpuNow = () => Object.fromEntries(Object.entries(processes).map(([k, f]) => [k, cpuSeconds(f)]));
+  /** CPU milliseconds per signal (= CPU seconds per 1,000 signals) by process since `before`, over `signals`. */
+  const cpuPerSignalSince = (before: Record<string, number>, signals: number) => {
+    const after = cpuNow();
+    return Object.fromEntries(Object.keys(before).map((k) => [k, ((after[k] - before[k]) * 1000) / signals]));
+  };
   const eventsOf = async (customers: string[]) => {
     let events = 0;
     await pool(customers, 16, async (c) => {
@@ -224,7 +229,7 @@ async function main() {
     const bareRun = bare.run();
     /** The three paths as the repetitions drive them: `n` signals, 5 per customer `${name}-<k>`. */
     const customerOf = (name: string, i: number) => `${name}-${Math.floor(i / SIGNALS_PER_CUSTOMER)}`;
-    const feedback = (name: string, i: number) => ({ customerId: customerOf(name, i), type: 'feedback', text: TEXT, language: 'en' });
+    const feedback = (customerId: string) => ({ customerId, type: 'feedback', text: TEXT, language: 'en' });
     // Bare Temporal: one signalWithStart per signal into a workflow that only counts (what a team
     // writing this by hand would do per event).
     const sendBare = (name: string, n: number) =>
@@ -236,17 +241,17 @@ async function main() {
     // Batch path: 500 signals per request.
     const sendBatch = async (name: string, n: number) => {
       for (let i = 0; i < n; i += 500) {
-        const r = await post('/v1/signals/batch', { signals: Array.from({ length: Math.min(500, n - i) }, (_, k) => feedback(name, i + k)) });
+        const r = await post('/v1/signals/batch', { signals: Array.from({ length: Math.min(500, n - i) }, (_, k) => feedback(customerOf(name, i + k))) });
         if (r.status !== 202) throw new Error(`batch ingest: ${r.status}`);
       }
     };
-    // Single-request path: one POST /v1/signals per signal, SINGLE_CONCURRENCY in flight.
-    const sendSingle = (name: string, n: number) =>
+    // Single-request path: one POST /v1/signals per signal, SINGLE_CONCURRENCY in flight, the i-th to `customerAt(i)`.
+    const sendSingle = (n: number, customerAt: (i: number) => string) =>
       pool(
         Array.from({ length: n }, (_, i) => i),
         SINGLE_CONCURRENCY,
         async (i) => {
-          const r = await post('/v1/signals', feedback(name, i));
+          const r = await post('/v1/signals', feedback(customerAt(i)));
           if (r.status !== 202) throw new Error(`single ingest: ${r.status}`);
         },
       );
@@ -258,7 +263,7 @@ async function main() {
     while (received < WARMUP) await sleep(5);
     const warming = await analysed();
     await sendBatch('warm-batch', WARMUP);
-    await sendSingle('warm-single', WARMUP);
+    await sendSingle(WARMUP, (i) => customerOf('warm-single', i));
     await waitAnalysed(warming + 2 * WARMUP);
     log('warmed up');
     type Run = { bare: number; batchAccept: number; batch: number; singleAccept: number; single: number; events: { batch: number; single: number }; statements: { batch: number; single: number }; cpu: Record<Path, Record<string, number>>; steal: Record<Path, number> };
@@ -268,15 +273,11 @@ async function main() {
       received = 0;
       let cpu = cpuNow();
       let machine = machineCpu();
-      const perThousand = (before: Record<string, number>) => {
-        const after = cpuNow();
-        return Object.fromEntries(Object.keys(before).map((k) => [k, ((after[k] - before[k]) * 1000) / N]));
-      };
       let t0 = performance.now();
       await sendBare(name('bare'), N);
       while (received < N) await sleep(5);
       const bareRate = N / ((performance.now() - t0) / 1000);
-      const bareCpu = perThousand(cpu);
+      const bareCpu = cpuPerSignalSince(cpu, N);
       const bareSteal = stolenSince(machine);
 
       // Batch path: accepted → analysed and the rules evaluated.
@@ -289,7 +290,7 @@ async function main() {
       const batchAccept = N / ((performance.now() - t0) / 1000);
       await waitAnalysed(before + N);
       const batchRate = N / ((performance.now() - t0) / 1000);
-      const batchCpu = perThousand(cpu);
+      const batchCpu = cpuPerSignalSince(cpu, N);
       const batchSteal = stolenSince(machine);
       const batchStatements = ((await statements()) - stmts) / N;
 
@@ -299,11 +300,11 @@ async function main() {
       cpu = cpuNow();
       machine = machineCpu();
       t0 = performance.now();
-      await sendSingle(name('single'), N);
+      await sendSingle(N, (i) => customerOf(name('single'), i));
       const singleAccept = N / ((performance.now() - t0) / 1000);
       await waitAnalysed(before + N);
       const singleRate = N / ((performance.now() - t0) / 1000);
-      const singleCpu = perThousand(cpu);
+      const singleCpu = cpuPerSignalSince(cpu, N);
       const singleSteal = stolenSince(machine);
       const singleStatements = ((await statements()) - stmts) / N;
       const customers = (p: Path) => [...new Set(Array.from({ length: N }, (_, i) => customerOf(name(p), i)))];
@@ -375,14 +376,16 @@ async function main() {
       }
       await Promise.all(inflight);
       for (let i = 0; i < 300 && latencies.length < total; i++) await sleep(100);
-      const after = cpuNow();
-      // CPU milliseconds per signal, by process, from the first request until the last alert was seen.
-      const cpuPerSignal = Object.fromEntries(Object.keys(cpu).map((k) => [k, ((after[k] - cpu[k]) * 1000) / count]));
+      // From the first request until the last alert was seen.
+      const cpuPerSignal = cpuPerSignalSince(cpu, count);
       return { total, seen: latencies.length, failed, p50: pct(latencies, 50), p95: pct(latencies, 95), p99: pct(latencies, 99), cpuPerSignal };
     };
     const halfRate = Math.max(1, Math.floor(singleCapacity / 2));
     /** Threats whose alert was seen, of those sent, per repetition (and requests that failed, if any). */
     const seenOf = (runs: Awaited<ReturnType<typeof offer>>[]) => runs.map((l) => `${l.seen}/${l.total}${l.failed ? ` (${l.failed} requests failed)` : ''}`).join(', ');
+    /** p50 / p95 / p99 (medians of the repetitions), each repetition's p99, and what was seen. */
+    const underLoad = (runs: Awaited<ReturnType<typeof offer>>[]) =>
+      `${fmt(median(runs.map((l) => l.p50)))} / ${fmt(median(runs.map((l) => l.p95)))} / ${fmt(median(runs.map((l) => l.p99)))} ms (p99 per run: ${runs.map((l) => fmt(l.p99)).join(', ')}; seen ${seenOf(runs)})`;
     const light: Awaited<ReturnType<typeof offer>>[] = [];
     const half: Awaited<ReturnType<typeof offer>>[] = [];
     const halfShaped: Awaited<ReturnType<typeof offer>>[] = [];
@@ -406,18 +409,10 @@ async function main() {
       const before = await analysed();
       const cpu = cpuNow();
       const t0 = performance.now();
-      await pool(
-        Array.from({ length: earlierCustomers }, (_, k) => `single-${rep}-${k}`),
-        SINGLE_CONCURRENCY,
-        async (customerId) => {
-          const r = await post('/v1/signals', { customerId, type: 'feedback', text: TEXT, language: 'en' });
-          if (r.status !== 202) throw new Error(`one-per-journey ingest: ${r.status}`);
-        },
-      );
+      await sendSingle(earlierCustomers, (k) => `single-${rep}-${k}`);
       await waitAnalysed(before + earlierCustomers);
       const rate = earlierCustomers / ((performance.now() - t0) / 1000);
-      const after = cpuNow();
-      perJourney.push({ rate, cpu: Object.fromEntries(Object.keys(cpu).map((k) => [k, ((after[k] - cpu[k]) * 1000) / earlierCustomers])) });
+      perJourney.push({ rate, cpu: cpuPerSignalSince(cpu, earlierCustomers) });
     }
     const perJourneyCapacity = median(perJourney.map((r) => r.rate));
     const halfPerJourneyRate = Math.max(1, Math.floor(perJourneyCapacity / 2));
@@ -525,8 +520,7 @@ async function main() {
     }
     await waitAnalysed(jBefore + JOURNEYS, 3_600_000, 1000);
     const journeysRate = JOURNEYS / ((performance.now() - jStart) / 1000);
-    const jCpuAfter = cpuNow();
-    const cpuPerJourney = Object.keys(jCpu).map((k) => `${k} ${fmt(((jCpuAfter[k] - jCpu[k]) * 1000) / JOURNEYS, 1)}`).join(', ');
+    const cpuPerJourney = Object.entries(cpuPerSignalSince(jCpu, JOURNEYS)).map(([k, ms]) => `${k} ${fmt(ms, 1)}`).join(', ');
     const workerRss = { peak: procStatus(worker.pid, 'VmHWM'), now: procStatus(worker.pid, 'VmRSS') };
     const apiRss = { peak: procStatus(api.pid, 'VmHWM'), now: procStatus(api.pid, 'VmRSS') };
 
@@ -543,8 +537,8 @@ async function main() {
       ['**ratio single-request path / bare Temporal**', `**${fmt(median(of((r) => r.single / r.bare)), 2)}**${spread(of((r) => r.single / r.bare), 2)}`],
       ['accepted (202) rate, batch path / single-request path', `${fmt(median(of((r) => r.batchAccept)))} / ${fmt(median(of((r) => r.singleAccept)))} signals/s`],
       ['signal → legal_threat alert at 10/s (new customers): p50 / p95 / p99', `${fmt(median(light.map((l) => l.p50)))} / ${fmt(median(light.map((l) => l.p95)))} / ${fmt(median(light.map((l) => l.p99)))} ms (seen ${seenOf(light)})`],
-      [`signal → legal_threat alert at ${halfRate}/s (half the single-request capacity), one signal each to a customer of the throughput run: p50 / p95 / p99`, `${fmt(median(half.map((l) => l.p50)))} / ${fmt(median(half.map((l) => l.p95)))} / ${fmt(median(half.map((l) => l.p99)))} ms (p99 per run: ${half.map((l) => fmt(l.p99)).join(', ')}; seen ${seenOf(half)})`],
-      [`signal → legal_threat alert at ${halfRate}/s, 5 signals per new customer as in the capacity run (every 5th a threat): p50 / p95 / p99`, `${fmt(median(halfShaped.map((l) => l.p50)))} / ${fmt(median(halfShaped.map((l) => l.p95)))} / ${fmt(median(halfShaped.map((l) => l.p99)))} ms (p99 per run: ${halfShaped.map((l) => fmt(l.p99)).join(', ')}; seen ${seenOf(halfShaped)})`],
+      [`signal → legal_threat alert at ${halfRate}/s (half the single-request capacity), one signal each to a customer of the throughput run: p50 / p95 / p99`, underLoad(half)],
+      [`signal → legal_threat alert at ${halfRate}/s, 5 signals per new customer as in the capacity run (every 5th a threat): p50 / p95 / p99`, underLoad(halfShaped)],
       [
         `CPU milliseconds per signal at ${halfRate}/s, by process: one signal per journey activation / 5 signals per new customer`,
         Object.keys(processes).map((k) => `${k} ${fmt(median(half.map((l) => l.cpuPerSignal[k])), 1)} / ${fmt(median(halfShaped.map((l) => l.cpuPerSignal[k])), 1)}`).join(', '),
@@ -556,7 +550,7 @@ async function main() {
       ['CPU milliseconds per signal, one signal per journey activation, by process', Object.keys(processes).map((k) => `${k} ${fmt(median(perJourney.map((r) => r.cpu[k])), 1)}`).join(', ')],
       [
         `signal → legal_threat alert at ${halfPerJourneyRate}/s (half that capacity), one signal per journey activation: p50 / p95 / p99`,
-        `${fmt(median(halfPerJourney.map((l) => l.p50)))} / ${fmt(median(halfPerJourney.map((l) => l.p95)))} / ${fmt(median(halfPerJourney.map((l) => l.p99)))} ms (p99 per run: ${halfPerJourney.map((l) => fmt(l.p99)).join(', ')}; seen ${seenOf(halfPerJourney)})`,
+        underLoad(halfPerJourney),
       ],
       [`5th signal → geo_concentration alert (${GEO_ROUNDS} rounds): p50 / max`, `${fmt(median(geoLatencies))} / ${fmt(Math.max(...geoLatencies))} ms`],
       [`Temporal history events per signal (${SIGNALS_PER_CUSTOMER} signals per journey), batch / single-request path`, `${fmt(median(of((r) => r.events.batch)), 2)} / ${fmt(median(of((r) => r.events.single)), 2)}`],
