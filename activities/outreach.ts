@@ -116,7 +116,7 @@ export async function beginOutreach(
             (SELECT max(seq) FROM outreaches WHERE customer_id = :c) AS seq,
             (SELECT to_jsonb(c) FROM customers c WHERE c.id = :c) AS customer`,
     { c: customerId, t: triggerKey },
-  );
+  ).options({ name: 'outreach_context' });
   if (known.mine) return none(resultOf(known.mine));
   if (known.running) return none({ action: 'running', workflowId: known.running });
 

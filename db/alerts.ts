@@ -118,7 +118,7 @@ export async function countSuppressions(db: Db, customerId: string, suppressions
          FROM (SELECT alert_id, count(*)::int AS n FROM events GROUP BY alert_id) t WHERE alerts.id = t.alert_id)
      SELECT t.ord, t.alert_id FROM target t JOIN events e ON e.alert_id = t.alert_id AND e.signal_id = t.signal_id`,
     [suppressions.map((_, i) => i), suppressions.map((x) => x.type), suppressions.map((x) => x.signalId), customerId],
-  );
+  ).options({ name: 'count_suppressions' });
   const counted: (string | null)[] = suppressions.map(() => null);
   for (const r of rows as { ord: number; alert_id: string }[]) counted[r.ord] = r.alert_id;
   return counted;

@@ -46,7 +46,7 @@ async function featuresOf(db: Conn, customerId: string): Promise<{ f: SegmentFea
        c.jurisdiction, c.customer_type, c.segment, c.segment_version, c.risk_tier, c.risk_score, c.id AS row_id
      FROM (SELECT 1) one LEFT JOIN latest l ON true LEFT JOIN customers c ON c.id = :c`,
     { c: customerId },
-  );
+  ).options({ name: 'segment_features' });
   const r = rows[0];
   return {
     f: {

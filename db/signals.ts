@@ -131,6 +131,11 @@ export async function withholdAnalysis(db: Db, signalIds: string[], reason: stri
   return rows.map((r: { id: string }) => r.id); // only the newly withheld: a retry records nothing twice
 }
 
+/** What analysisFromRow reads, by name (a named statement lists its columns: see db/index.ts). */
+const ANALYSIS_COLUMNS = ['signal_id', 'language', 'sentiment', 'label', 'root_cause', 'legal_threat', 'risk', 'score', 'tier', 'contributions', 'model_version', 'source', 'upstream_fields']
+  .map((c) => `a.${c}`)
+  .join(', ');
+
 export function analysisFromRow(a: Record<string, any>): SignalAnalysis & { upstreamFields: string[] } {
   return {
     language: a.language,
@@ -158,13 +163,13 @@ export async function batchContextOf(db: Db, customerId: string, signalIds: stri
   const stored = new Map<string, SignalAnalysis & { upstreamFields: string[] }>();
   const receivedAt = new Map<string, Date>();
   const { rows } = await db.raw(
-    `SELECT c.consents AS customer_consents, ${withSnapshot ? 'c.journey_snapshot' : 'NULL'} AS customer_snapshot, s.id AS received_signal_id, s.received_at AS received_at, a.*
+    `SELECT c.consents AS customer_consents, ${withSnapshot ? 'c.journey_snapshot' : 'NULL::jsonb'} AS customer_snapshot, s.id AS received_signal_id, s.received_at AS received_at, ${ANALYSIS_COLUMNS}
        FROM (SELECT 1) one
        LEFT JOIN customers c ON c.id = ?
        LEFT JOIN signals s ON s.id = ANY(?::text[])
        LEFT JOIN analyses a ON a.signal_id = s.id`,
     [customerId, signalIds],
-  );
+  ).options({ name: withSnapshot ? 'batch_context_resuming' : 'batch_context' });
   for (const r of rows as Record<string, any>[]) {
     if (r.received_signal_id) receivedAt.set(r.received_signal_id, new Date(r.received_at));
     if (r.signal_id) stored.set(r.signal_id, analysisFromRow(r));

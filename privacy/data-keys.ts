@@ -138,7 +138,7 @@ export class DataKeyStore {
        SELECT ${columns} FROM data_keys WHERE subject = ? AND retired_at IS NULL
        LIMIT 1`,
       [id, subject, wrapped, this.current.id, subject],
-    );
+    ).options({ name: 'data_key_current' });
     const row = rows[0] ?? (await this.db('data_keys').where({ subject }).whereNull('retired_at').first());
     const key = await this.unwrap(row);
     this.remember(this.bySubject, subject, key);

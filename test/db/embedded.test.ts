@@ -7,6 +7,7 @@ import { startEmbeddedPostgres, vacuumEmbeddedPeriodically } from '../../db/embe
 import { appendAudit, verifyAuditChain } from '../../db/audit';
 import { getSignal, recordSignals } from '../../db/signals';
 import { changeAlertStatus, insertAlerts } from '../../db/alerts';
+import { evaluateSegment } from '../../db/segments';
 import { RECOMMENDED_ACTIONS } from '../../domain/actions';
 
 describe('embedded Postgres (PGlite behind a wire socket)', () => {
@@ -67,6 +68,26 @@ describe('embedded Postgres (PGlite behind a wire socket)', () => {
       expect((await db('alerts').first()).status).to.equal('acknowledged');
     } finally {
       await db.destroy();
+      await pg.stop();
+    }
+  });
+  it('runs the named (prepared) statements on a connection that replaced a closed one: the database keeps one session for all', async function () {
+    this.timeout(120_000);
+    const pg = await startEmbeddedPostgres({});
+    try {
+      const first = createDb(pg.url, { pool: 1 });
+      await migrate(first);
+      expect((await evaluateSegment(first, 'c-prepared')).changed).to.equal(true);
+      await first.destroy();
+      // The pool's next connection (after an idle timeout, or in a new process) prepares them again.
+      const next = createDb(pg.url, { pool: 1 });
+      try {
+        expect((await evaluateSegment(next, 'c-prepared')).changed).to.equal(false);
+        expect((await evaluateSegment(next, 'c-other')).changed).to.equal(true);
+      } finally {
+        await next.destroy();
+      }
+    } finally {
       await pg.stop();
     }
   });
