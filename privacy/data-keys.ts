@@ -67,6 +67,9 @@ function open(key: Buffer, sealed: Buffer, aad: string): Buffer {
 export const encryptWith = seal;
 export const decryptWith = open;
 
+/** A data key's row as unwrap and the caches read it (named statements list their columns: db/index.ts). */
+const KEY_COLUMNS = ['id', 'subject', 'wrapped', 'master_key_id', 'retired_at'];
+
 export class DataKeyStore {
   private readonly bySubject = new Map<string, { key: DataKey; until: number }>();
   private readonly byId = new Map<string, { key: DataKey; until: number }>();
@@ -112,7 +115,7 @@ export class DataKeyStore {
   }
 
   private async loadById(id: string): Promise<DataKey> {
-    const row = /^[0-9a-f-]{36}$/.test(id) ? await this.db('data_keys').where({ id }).first() : undefined;
+    const row = /^[0-9a-f-]{36}$/.test(id) ? await this.db('data_keys').where({ id }).first(KEY_COLUMNS).options({ name: 'data_key_by_id' }) : undefined;
     if (!row) throw new DataKeyDestroyedError(id);
     const key = await this.unwrap(row);
     // A worker decodes a customer's payload before it encodes the next one: the same key.
@@ -127,7 +130,7 @@ export class DataKeyStore {
   private async loadCurrent(subject: string): Promise<DataKey> {
     const id = randomUUID();
     const wrapped = seal(this.current.key, randomBytes(32), id);
-    const columns = 'id, subject, wrapped, master_key_id, retired_at';
+    const columns = KEY_COLUMNS.join(', ');
     const { rows } = await this.db.raw(
       `WITH made AS (
          INSERT INTO data_keys (id, subject, wrapped, master_key_id) VALUES (?, ?, ?, ?)
