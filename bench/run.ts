@@ -562,10 +562,10 @@ async function main() {
       // Throughput here follows CPU per signal, which the hypervisor's steal and the machine's state move between repetitions.
       ['CPU seconds per 1,000 signals, all processes: bare Temporal / batch path / single-request path', perPath(cpuOf, (x) => fmt(x, 2))],
       // Less moved by the machine than the throughput ratios: both paths of a repetition ran on it minutes apart.
-      ...(['batch', 'single'] as const).map((p): [string, string] => [
-        `CPU per signal, ${PATH_NAMES[p]} / bare Temporal in the same repetition`,
-        `${fmt(median(of((r) => cpuOf(r, p) / cpuOf(r, 'bare'))), 2)}${spread(of((r) => cpuOf(r, p) / cpuOf(r, 'bare')), 2)}`,
-      ]),
+      ...(['batch', 'single'] as const).map((p): [string, string] => {
+        const ratios = of((r) => cpuOf(r, p) / cpuOf(r, 'bare'));
+        return [`CPU per signal, ${PATH_NAMES[p]} / bare Temporal in the same repetition`, `${fmt(median(ratios), 2)}${spread(ratios, 2)}`];
+      }),
       ["CPU time stolen by the hypervisor while each path ran (share of the machine's): bare Temporal / batch path / single-request path", perPath((r, p) => 100 * r.steal[p], (x) => `${fmt(x, 1)} %`)],
       ...PATHS.map((p): [string, string] => [`CPU seconds per 1,000 signals, ${PATH_NAMES[p]}, by process`, Object.keys(processes).map((k) => `${k} ${fmt(median(of((r) => r.cpu[p][k])), 2)}`).join(', ')]),
       [
