@@ -27,6 +27,8 @@ const HOT_RATE = env('BENCH_HOT_RATE', 50);
 const JOURNEYS = env('BENCH_JOURNEYS', 5000);
 const GEO_ROUNDS = env('BENCH_GEO_ROUNDS', 5);
 const WARMUP = env('BENCH_WARMUP', 1000);
+/** The worker's workflow cache (its own default, or WORKER_MAX_CACHED_WORKFLOWS passed on to it); the bare worker keeps as many. */
+const CACHED_WORKFLOWS = env('WORKER_MAX_CACHED_WORKFLOWS', 500);
 const TEXT = 'The delivery was late again, terrible service, I want a refund';
 const LEGAL = 'I will sue you, my lawyer is informed.';
 
@@ -228,6 +230,8 @@ async function main() {
       taskQueue: 'bench-bare',
       workflowsPath: require.resolve('./workflows'),
       sinks: { counter: { received: { fn: () => void received++, callDuringReplay: false } } },
+      // As many cached workflows as the platform's worker keeps, so both evict alike.
+      maxCachedWorkflows: CACHED_WORKFLOWS,
     });
     const bareRun = bare.run();
     /** The three paths as the repetitions drive them: `n` signals, 5 per customer `${name}-<k>`. */
@@ -235,12 +239,9 @@ async function main() {
     const feedback = (customerId: string) => ({ customerId, type: 'feedback', text: TEXT, language: 'en' });
     // Bare Temporal: one signalWithStart per signal into a workflow that only counts (what a team
     // writing this by hand would do per event).
-    const sendBare = (name: string, n: number) =>
-      pool(
-        Array.from({ length: n }, (_, i) => customerOf(name, i)),
-        SINGLE_CONCURRENCY,
-        async (workflowId) => void (await client.workflow.signalWithStart('countingWorkflow', { workflowId, taskQueue: 'bench-bare', signal: count, signalArgs: [] })),
-      );
+    const signalBare = async (workflowId: string) =>
+      void (await client.workflow.signalWithStart('countingWorkflow', { workflowId, taskQueue: 'bench-bare', signal: count, signalArgs: [] }));
+    const sendBare = (name: string, n: number) => pool(Array.from({ length: n }, (_, i) => customerOf(name, i)), SINGLE_CONCURRENCY, signalBare);
     // Batch path: 500 signals per request.
     const sendBatch = async (name: string, n: number) => {
       for (let i = 0; i < n; i += 500) {
@@ -320,6 +321,19 @@ async function main() {
       }
       runs.push({ bare: bareRate, batchAccept, batch: batchRate, singleAccept, single: singleRate, events, statements: { batch: batchStatements, single: singleStatements }, cpu: { bare: bareCpu, batch: batchCpu, single: singleCpu }, steal: { bare: bareSteal, batch: batchSteal, single: singleSteal } });
       log(`run ${rep + 1}/${REPS}: bare ${fmt(bareRate)}, batch ${fmt(batchRate)}, single ${fmt(singleRate)} signals/s end to end`);
+    }
+    // Bare Temporal with one signal per workflow activation, the shape of phase 2b below: a
+    // signalWithStart to each counting workflow of a repetition, in repetition order, so each one
+    // has left the cache since (the repetitions after it, or the one before here, filled it).
+    const earlierCustomers = Math.floor(N / SIGNALS_PER_CUSTOMER);
+    const bareActivation: { rate: number; cpu: Record<string, number> }[] = [];
+    for (let rep = 0; rep < REPS; rep++) {
+      received = 0;
+      const cpu = cpuNow();
+      const t0 = performance.now();
+      await pool(Array.from({ length: earlierCustomers }, (_, k) => `bare-${rep}-${k}`), SINGLE_CONCURRENCY, signalBare);
+      while (received < earlierCustomers) await sleep(5);
+      bareActivation.push({ rate: earlierCustomers / ((performance.now() - t0) / 1000), cpu: cpuPerSignalSince(cpu, earlierCustomers) });
     }
     bare.shutdown();
     await bareRun;
@@ -408,7 +422,6 @@ async function main() {
     // Measured like the single-request path (closed loop, SINGLE_CONCURRENCY in flight), each signal
     // to another customer of that path's throughput run; then legal threats at half of it.
     const perJourney: { rate: number; cpu: Record<string, number> }[] = [];
-    const earlierCustomers = Math.floor(N / SIGNALS_PER_CUSTOMER);
     for (let rep = 0; rep < REPS; rep++) {
       const before = await analysed();
       const cpu = cpuNow();
@@ -553,6 +566,14 @@ async function main() {
       ],
       ['CPU milliseconds per signal, one signal per journey activation, by process', Object.keys(processes).map((k) => `${k} ${fmt(median(perJourney.map((r) => r.cpu[k])), 1)}`).join(', ')],
       [
+        `bare Temporal in that shape: signalWithStart to each counting workflow of a throughput repetition, out of the cache (${CACHED_WORKFLOWS}), ${SINGLE_CONCURRENCY} in flight`,
+        `${fmt(median(bareActivation.map((r) => r.rate)))} signals/s${spread(bareActivation.map((r) => r.rate))}; CPU ms per signal: ${Object.keys(processes).map((k) => `${k} ${fmt(median(bareActivation.map((r) => r.cpu[k])), 1)}`).join(', ')}`,
+      ],
+      (() => {
+        const ratios = perJourney.map((r, i) => r.rate / bareActivation[i].rate);
+        return ['**ratio one signal per journey activation / bare Temporal in that shape**', `**${fmt(median(ratios), 2)}**${spread(ratios, 2)}`] as [string, string];
+      })(),
+      [
         `signal → legal_threat alert at ${halfPerJourneyRate}/s (half that capacity), one signal per journey activation: p50 / p95 / p99`,
         underLoad(halfPerJourney),
       ],
@@ -580,7 +601,7 @@ async function main() {
       ['hot customer: a run continued as new at (median); workflow tasks failed', `${fmt(median(hotRunSize.events))} events, ${fmt(median(hotRunSize.kib))} KiB of history; ${hotFailedTasks} failed`],
       [`${fmt(JOURNEYS)} more distinct journeys (one login each)`, `${fmt(journeysRate)} signals/s`],
       ['CPU milliseconds per new journey, by process', cpuPerJourney],
-      [`worker RSS after them: peak / now (cache ${process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 500} workflows)`, `${fmt(workerRss.peak)} / ${fmt(workerRss.now)} MiB`],
+      [`worker RSS after them: peak / now (cache ${CACHED_WORKFLOWS} workflows)`, `${fmt(workerRss.peak)} / ${fmt(workerRss.now)} MiB`],
       ['API RSS: peak / now', `${fmt(apiRss.peak)} / ${fmt(apiRss.now)} MiB`],
     ];
     const cpu0 = os.cpus()[0];
