@@ -9,6 +9,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createDb, migrate } from '../db';
 import { createScratchDatabase } from '../db/scratch';
@@ -430,6 +431,13 @@ async function main() {
       await waitAnalysed(before + earlierCustomers);
       const rate = earlierCustomers / ((performance.now() - t0) / 1000);
       perJourney.push({ rate, cpu: cpuPerSignalSince(cpu, earlierCustomers) });
+    }
+    if (process.env.BENCH_SHOW_HISTORY) {
+      for (const id of ['customer-journey/single-0-0', 'bare-0-0']) {
+        const history = await client.workflow.getHandle(id).fetchHistory();
+        const bytes = temporal.api.history.v1.History.encode(history).finish().length;
+        log(`${id} after one signal per activation: ${bytes} bytes; ${history.events?.map((e) => `${temporal.api.enums.v1.EventType[e.eventType ?? 0]?.replace('EVENT_TYPE_', '')}:${temporal.api.history.v1.HistoryEvent.encode(e).finish().length}`).join(', ')}`);
+      }
     }
     const perJourneyCapacity = median(perJourney.map((r) => r.rate));
     const halfPerJourneyRate = Math.max(1, Math.floor(perJourneyCapacity / 2));
