@@ -408,15 +408,11 @@ async function main() {
     const light: Awaited<ReturnType<typeof offer>>[] = [];
     const half: Awaited<ReturnType<typeof offer>>[] = [];
     const halfShaped: Awaited<ReturnType<typeof offer>>[] = [];
-    // Customers of the warm-up and the throughput runs, whose journeys have left the cache, single-request
-    // customers first (2b below wants them out of the cache again); each signal of a phase to
+    // Customers of the warm-up and of the batch path's throughput runs, whose journeys have left the
+    // cache (those of the single-request runs are 2b's below, legal threats included, and a
+    // customer's second threat falls in the first one's cooldown); each signal of a phase to
     // another, the next phase going on where this one stopped.
-    const earlier = [
-      ...Array.from({ length: REPS }, (_, r) => `single-${r}`),
-      'warm-batch',
-      'warm-single',
-      ...Array.from({ length: REPS }, (_, r) => `batch-${r}`),
-    ].flatMap((name) => Array.from({ length: Math.floor((name.startsWith('warm') ? WARMUP : N) / SIGNALS_PER_CUSTOMER) }, (_, k) => `${name}-${k}`));
+    const earlier = ['warm-batch', 'warm-single', ...Array.from({ length: REPS }, (_, r) => `batch-${r}`)].flatMap((name) => Array.from({ length: Math.floor((name.startsWith('warm') ? WARMUP : N) / SIGNALS_PER_CUSTOMER) }, (_, k) => `${name}-${k}`));
     const halfCount = Math.round(halfRate * LATENCY_SECONDS);
     for (let rep = 0; rep < REPS; rep++) {
       light.push(await offer(`lat-light-${rep}`, 10, 5, (i) => `lat-light-${rep}-${i}`));
@@ -572,7 +568,7 @@ async function main() {
       ['**ratio single-request path / bare Temporal**', `**${fmt(median(of((r) => r.single / r.bare)), 2)}**${spread(of((r) => r.single / r.bare), 2)}`],
       ['accepted (202) rate, batch path / single-request path', `${fmt(median(of((r) => r.batchAccept)))} / ${fmt(median(of((r) => r.singleAccept)))} signals/s`],
       ['signal → legal_threat alert at 10/s (new customers): p50 / p95 / p99', `${fmt(median(light.map((l) => l.p50)))} / ${fmt(median(light.map((l) => l.p95)))} / ${fmt(median(light.map((l) => l.p99)))} ms (seen ${seenOf(light)})`],
-      [`signal → legal_threat alert at ${halfRate}/s (half the single-request capacity), one signal each to an earlier customer (warm-up and throughput runs${REPS * halfCount > earlier.length ? `; ${fmt(REPS * halfCount - earlier.length)} of ${fmt(REPS * halfCount)} to new customers` : ''}): p50 / p95 / p99`, underLoad(half)],
+      [`signal → legal_threat alert at ${halfRate}/s (half the single-request capacity), one signal each to an earlier customer (warm-up and batch runs${REPS * halfCount > earlier.length ? `; ${fmt(REPS * halfCount - earlier.length)} of ${fmt(REPS * halfCount)} to new customers` : ''}): p50 / p95 / p99`, underLoad(half)],
       [`signal → legal_threat alert at ${halfRate}/s, 5 signals per new customer as in the capacity run (every 5th a threat): p50 / p95 / p99`, underLoad(halfShaped)],
       [
         `CPU milliseconds per signal at ${halfRate}/s, by process: one signal per journey activation / 5 signals per new customer`,
