@@ -372,8 +372,11 @@ async function main() {
       }
     })().catch(() => undefined);
     await sleep(500);
-    /** Sends rate × seconds signals, a legal threat where `legal(i)` (the others plain feedback), and times the threats' alerts. */
-    const offer = async (label: string, rate: number, seconds: number, customerFor: (i: number) => string, legal = (_i: number) => true) => {
+    /**
+     * Sends rate × seconds signals, a legal threat where `legal(i)` (the others plain feedback), and
+     * times the threats' alerts; `together` signals at a time, back to back, at that average rate.
+     */
+    const offer = async (label: string, rate: number, seconds: number, customerFor: (i: number) => string, legal = (_i: number) => true, together = 1) => {
       latencies.length = 0;
       const count = Math.round(rate * seconds);
       const cpu = cpuNow();
@@ -382,7 +385,7 @@ async function main() {
       const start = performance.now();
       const inflight: Promise<unknown>[] = [];
       for (let i = 0; i < count; i++) {
-        const wait = start + (i * 1000) / rate - performance.now();
+        const wait = start + (Math.floor(i / together) * together * 1000) / rate - performance.now();
         if (wait > 0) await sleep(wait);
         const id = `${label}-${i}`;
         const threat = legal(i);
@@ -408,6 +411,7 @@ async function main() {
     const light: Awaited<ReturnType<typeof offer>>[] = [];
     const half: Awaited<ReturnType<typeof offer>>[] = [];
     const halfShaped: Awaited<ReturnType<typeof offer>>[] = [];
+    const halfTogether: Awaited<ReturnType<typeof offer>>[] = [];
     // Customers of the warm-up and of the batch path's throughput runs, whose journeys have left the
     // cache (those of the single-request runs are 2b's below, legal threats included, and a
     // customer's second threat falls in the first one's cooldown); each signal of a phase to
@@ -416,10 +420,14 @@ async function main() {
     const halfCount = Math.round(halfRate * LATENCY_SECONDS);
     for (let rep = 0; rep < REPS; rep++) {
       light.push(await offer(`lat-light-${rep}`, 10, 5, (i) => `lat-light-${rep}-${i}`));
-      // The shape the capacity was measured with: 5 signals per new customer, one after another;
-      // the third of each five is a legal threat.
+      // 5 signals per new customer, the third of each five a legal threat: spread evenly (a
+      // customer's signals 1/rate apart), and sent together as the capacity run's 64 requests in
+      // flight send them (a customer's five back to back).
+      const threat = (i: number) => i % SIGNALS_PER_CUSTOMER === 2;
       const shaped = (i: number) => `lat-shaped-${rep}-${Math.floor(i / SIGNALS_PER_CUSTOMER)}`;
-      halfShaped.push(await offer(`lat-shaped-${rep}`, halfRate, LATENCY_SECONDS, shaped, (i) => i % SIGNALS_PER_CUSTOMER === 2));
+      halfShaped.push(await offer(`lat-shaped-${rep}`, halfRate, LATENCY_SECONDS, shaped, threat));
+      const together = (i: number) => `lat-together-${rep}-${Math.floor(i / SIGNALS_PER_CUSTOMER)}`;
+      halfTogether.push(await offer(`lat-together-${rep}`, halfRate, LATENCY_SECONDS, together, threat, SIGNALS_PER_CUSTOMER));
       // Each signal to an earlier customer, once each (a legal threat per customer, so every one
       // must raise its own alert); when they run out, to new customers.
       half.push(await offer(`lat-half-${rep}`, halfRate, LATENCY_SECONDS, (i) => earlier[rep * halfCount + i] ?? `lat-half-${rep}-${i}`));
@@ -569,10 +577,11 @@ async function main() {
       ['accepted (202) rate, batch path / single-request path', `${fmt(median(of((r) => r.batchAccept)))} / ${fmt(median(of((r) => r.singleAccept)))} signals/s`],
       ['signal → legal_threat alert at 10/s (new customers): p50 / p95 / p99', `${fmt(median(light.map((l) => l.p50)))} / ${fmt(median(light.map((l) => l.p95)))} / ${fmt(median(light.map((l) => l.p99)))} ms (seen ${seenOf(light)})`],
       [`signal → legal_threat alert at ${halfRate}/s (half the single-request capacity), one signal each to an earlier customer (warm-up and batch runs${REPS * halfCount > earlier.length ? `; ${fmt(REPS * halfCount - earlier.length)} of ${fmt(REPS * halfCount)} to new customers` : ''}): p50 / p95 / p99`, underLoad(half)],
-      [`signal → legal_threat alert at ${halfRate}/s, 5 signals per new customer as in the capacity run (every 5th a threat): p50 / p95 / p99`, underLoad(halfShaped)],
+      [`signal → legal_threat alert at ${halfRate}/s, 5 signals per new customer spread evenly (every 5th a threat): p50 / p95 / p99`, underLoad(halfShaped)],
+      [`signal → legal_threat alert at ${halfRate}/s, 5 signals per new customer sent together, as in the capacity run (every 5th a threat): p50 / p95 / p99`, underLoad(halfTogether)],
       [
-        `CPU milliseconds per signal at ${halfRate}/s, by process: one signal per journey activation / 5 signals per new customer`,
-        Object.keys(processes).map((k) => `${k} ${fmt(median(half.map((l) => l.cpuPerSignal[k])), 1)} / ${fmt(median(halfShaped.map((l) => l.cpuPerSignal[k])), 1)}`).join(', '),
+        `CPU milliseconds per signal at ${halfRate}/s, by process: one signal per journey activation / 5 per customer spread / 5 per customer together`,
+        Object.keys(processes).map((k) => `${k} ${[half, halfShaped, halfTogether].map((phase) => fmt(median(phase.map((l) => l.cpuPerSignal[k])), 1)).join(' / ')}`).join(', '),
       ],
       [
         `end to end, one signal per journey activation (POST /v1/signals, ${SINGLE_CONCURRENCY} in flight, each to another customer of the single-request run → analysed)`,
