@@ -40,15 +40,22 @@ async function snapshot(): Promise<Record<string, string>> {
 }
 
 /**
- * The snapshot once the background work of earlier tests (their signals still being analysed and
- * audited) has come to rest: two snapshots half a second apart agree, or 30 s have passed.
+ * The snapshot once the background work of earlier tests has come to rest: no signal of theirs is
+ * still to be delivered within the next minute (a failed delivery comes back after a backoff of
+ * seconds, and its journey then writes analyses, audit entries and customers), and four snapshots
+ * half a second apart agree; or 60 s have passed.
  */
 async function settledSnapshot(): Promise<Record<string, string>> {
   let last = await snapshot();
-  for (let i = 0; i < 60; i++) {
+  for (let i = 0, quiet = 0; i < 120 && quiet < 3; i++) {
     await new Promise((r) => setTimeout(r, 500));
     const next = await snapshot();
-    if (JSON.stringify(next) === JSON.stringify(last)) return next;
+    const [{ n }] = await h()
+      .db('signals')
+      .where({ delivery_status: 'pending' })
+      .andWhere((q) => q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<', h().db.raw(`now() + interval '1 minute'`)))
+      .count({ n: '*' });
+    quiet = Number(n) === 0 && JSON.stringify(next) === JSON.stringify(last) ? quiet + 1 : 0;
     last = next;
   }
   return last;
