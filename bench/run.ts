@@ -416,7 +416,8 @@ async function main() {
     // cache (those of the single-request runs are 2b's below, legal threats included, and a
     // customer's second threat falls in the first one's cooldown); each signal of a phase to
     // another, the next phase going on where this one stopped.
-    const earlier = ['warm-batch', 'warm-single', ...Array.from({ length: REPS }, (_, r) => `batch-${r}`)].flatMap((name) => Array.from({ length: Math.floor((name.startsWith('warm') ? WARMUP : N) / SIGNALS_PER_CUSTOMER) }, (_, k) => `${name}-${k}`));
+    const customersOf = (name: string, signals: number) => Array.from({ length: Math.floor(signals / SIGNALS_PER_CUSTOMER) }, (_, k) => `${name}-${k}`);
+    const earlier = [...customersOf('warm-batch', WARMUP), ...customersOf('warm-single', WARMUP), ...Array.from({ length: REPS }, (_, r) => customersOf(`batch-${r}`, N)).flat()];
     const halfCount = Math.round(halfRate * LATENCY_SECONDS);
     for (let rep = 0; rep < REPS; rep++) {
       light.push(await offer(`lat-light-${rep}`, 10, 5, (i) => `lat-light-${rep}-${i}`));
@@ -454,6 +455,7 @@ async function main() {
       }
     }
     const perJourneyCapacity = median(perJourney.map((r) => r.rate));
+    const perJourneyRatios = perJourney.map((r, rep) => r.rate / bareActivation[rep].rate);
     const halfPerJourneyRate = Math.max(1, Math.floor(perJourneyCapacity / 2));
     const halfPerJourney: Awaited<ReturnType<typeof offer>>[] = [];
     // The repetitions above touched every journey of the throughput runs' single-request path since
@@ -592,10 +594,7 @@ async function main() {
         `bare Temporal in that shape: signalWithStart to each counting workflow of a throughput repetition, out of the cache (${CACHED_WORKFLOWS}), ${SINGLE_CONCURRENCY} in flight`,
         `${fmt(median(bareActivation.map((r) => r.rate)))} signals/s${spread(bareActivation.map((r) => r.rate))}; CPU ms per signal: ${Object.keys(processes).map((k) => `${k} ${fmt(median(bareActivation.map((r) => r.cpu[k])), 1)}`).join(', ')}`,
       ],
-      (() => {
-        const ratios = perJourney.map((r, i) => r.rate / bareActivation[i].rate);
-        return ['**ratio one signal per journey activation / bare Temporal in that shape**', `**${fmt(median(ratios), 2)}**${spread(ratios, 2)}`] as [string, string];
-      })(),
+      ['**ratio one signal per journey activation / bare Temporal in that shape**', `**${fmt(median(perJourneyRatios), 2)}**${spread(perJourneyRatios, 2)}`],
       [
         `signal → legal_threat alert at ${halfPerJourneyRate}/s (half that capacity), one signal per journey activation: p50 / p95 / p99`,
         underLoad(halfPerJourney),
