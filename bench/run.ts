@@ -237,6 +237,8 @@ async function main() {
     const bareRun = bare.run();
     /** The three paths as the repetitions drive them: `n` signals, 5 per customer `${name}-<k>`. */
     const customerOf = (name: string, i: number) => `${name}-${Math.floor(i / SIGNALS_PER_CUSTOMER)}`;
+    /** The distinct customers of a run of `signals` signals named `name`. */
+    const customersOf = (name: string, signals: number) => Array.from({ length: Math.ceil(signals / SIGNALS_PER_CUSTOMER) }, (_, k) => `${name}-${k}`);
     const feedback = (customerId: string) => ({ customerId, type: 'feedback', text: TEXT, language: 'en' });
     // Bare Temporal: one signalWithStart per signal into a workflow that only counts (what a team
     // writing this by hand would do per event).
@@ -312,7 +314,7 @@ async function main() {
       const singleCpu = cpuPerSignalSince(cpu, N);
       const singleSteal = stolenSince(machine);
       const singleStatements = ((await statements()) - stmts) / N;
-      const customers = (p: Path) => [...new Set(Array.from({ length: N }, (_, i) => customerOf(name(p), i)))];
+      const customers = (p: Path) => customersOf(name(p), N);
       const events = { batch: (await eventsOf(customers('batch'))) / N, single: (await eventsOf(customers('single'))) / N };
       if (process.env.BENCH_SHOW_HISTORY) {
         for (const p of ['batch', 'single'] as const) {
@@ -325,14 +327,15 @@ async function main() {
     }
     // Bare Temporal with one signal per workflow activation, the shape of phase 2b below: a
     // signalWithStart to each counting workflow of a repetition, in repetition order, so each one
-    // has left the cache since (the repetitions after it, or the one before here, filled it).
+    // has left the cache since (the repetitions after it, or the one before here, filled it; at the
+    // default sizes, 1,200 workflows against a cache of 500).
     const earlierCustomers = Math.floor(N / SIGNALS_PER_CUSTOMER);
     const bareActivation: { rate: number; cpu: Record<string, number> }[] = [];
     for (let rep = 0; rep < REPS; rep++) {
       received = 0;
       const cpu = cpuNow();
       const t0 = performance.now();
-      await pool(Array.from({ length: earlierCustomers }, (_, k) => `bare-${rep}-${k}`), SINGLE_CONCURRENCY, signalBare);
+      await pool(customersOf(`bare-${rep}`, N), SINGLE_CONCURRENCY, signalBare);
       while (received < earlierCustomers) await sleep(5);
       bareActivation.push({ rate: earlierCustomers / ((performance.now() - t0) / 1000), cpu: cpuPerSignalSince(cpu, earlierCustomers) });
     }
@@ -416,7 +419,6 @@ async function main() {
     // cache (those of the single-request runs are 2b's below, legal threats included, and a
     // customer's second threat falls in the first one's cooldown); each signal of a phase to
     // another, the next phase going on where this one stopped.
-    const customersOf = (name: string, signals: number) => Array.from({ length: Math.floor(signals / SIGNALS_PER_CUSTOMER) }, (_, k) => `${name}-${k}`);
     const earlier = [...customersOf('warm-batch', WARMUP), ...customersOf('warm-single', WARMUP), ...Array.from({ length: REPS }, (_, r) => customersOf(`batch-${r}`, N)).flat()];
     const halfCount = Math.round(halfRate * LATENCY_SECONDS);
     for (let rep = 0; rep < REPS; rep++) {
